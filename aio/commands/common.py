@@ -1,0 +1,51 @@
+"""What every verb shares: argument parsing that exits 2, the core client, error printing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from functools import wraps
+
+from aio.client import CoreClient, CoreError, CoreUnavailable
+from aio.locations import aio_home
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that names the verb and exits 2 on bad arguments."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def parser(verb: str, description: str) -> ArgumentParser:
+    return ArgumentParser(prog=f"aio {verb}", description=description)
+
+
+def client(start: bool = True) -> CoreClient:
+    """A client of this home's core, started in the background if `start` and none runs."""
+    core = CoreClient(aio_home())
+    if start:
+        core.ensure_running()
+    return core
+
+
+def fail(message: str, code: int = 2) -> int:
+    sys.stderr.write(f"aio: {message}\n")
+    return code
+
+
+def reports_core_errors(verb: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
+    """Turn the core's refusals into one-line errors: exit 2 for bad input, 1 otherwise."""
+
+    @wraps(verb)
+    def run(argv: list[str]) -> int:
+        try:
+            return verb(argv)
+        except CoreError as exc:
+            return fail(str(exc), 2 if exc.status < 500 else 1)
+        except CoreUnavailable as exc:
+            return fail(str(exc), 1)
+
+    return run

@@ -1,0 +1,136 @@
+"""The core process: one per `$AIO_HOME`, guarded by a lock, serving on a private unix socket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from aio.config import Config, load_config
+from aio.core.events import EventBus
+from aio.core.jobs import JobManager
+from aio.core.server import build_app
+from aio.core.store import Store
+from aio.core.watch import TaskWatcher
+from aio.locations import database_path, ensure_home, lock_path, socket_path, tasks_dir
+
+log = logging.getLogger("aio.core")
+
+
+class CoreAlreadyRunning(RuntimeError):
+    """Another core holds this home's lock."""
+
+
+class Core:
+    """Everything the core owns, started and stopped together."""
+
+    def __init__(
+        self, home: Path, config: Config | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.home = home
+        self.config = config if config is not None else load_config(home)
+        self.clock = clock
+        self.pid = os.getpid()
+        self.events = EventBus()
+        self.store = Store(database_path(home))
+        self.jobs = JobManager(home, self.config, self.store, self.events, clock)
+        folders = [tasks_dir(home), *(Path(f) for f in self.config.watch_folders)]
+        self.watcher = TaskWatcher(folders, self.jobs, self.store, self.events)
+        self._lock_fd = -1
+        self._runner: web.AppRunner | None = None
+        self._stop = asyncio.Event()
+
+    def acquire_lock(self) -> None:
+        """Take this home's core lock, or raise CoreAlreadyRunning."""
+        fd = os.open(lock_path(self.home), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.read(fd, 32).decode(errors="replace").strip()
+            os.close(fd)
+            raise CoreAlreadyRunning(
+                f"a core is already running for {self.home} (pid {other or 'unknown'})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{self.pid}\n".encode())
+        self._lock_fd = fd
+
+    async def start(self) -> None:
+        """Open the store, recover jobs, watch task folders, then listen on the socket."""
+        os.umask(0o077)
+        ensure_home(self.home)
+        self.acquire_lock()
+        await self.store.open()
+        await self.jobs.start()
+        await self.watcher.start()
+        path = socket_path(self.home)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # stale: we hold the lock, so no core is serving it
+        self._runner = web.AppRunner(build_app(self), handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.UnixSite(self._runner, str(path), shutdown_timeout=1.0)
+        await site.start()
+        os.chmod(path, 0o600)
+        log.info("core %s serving %s", self.pid, path)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def wait_stopped(self) -> None:
+        await self._stop.wait()
+
+    async def stop(self) -> None:
+        """Stop serving, kill running jobs (recorded as killed), close the store."""
+        await self.watcher.stop()
+        await self.jobs.shutdown()
+        self.events.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.store.close()
+        with contextlib.suppress(FileNotFoundError):
+            socket_path(self.home).unlink()
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+        log.info("core %s stopped", self.pid)
+
+
+async def serve(home: Path, ready_fd: int | None = None) -> int:
+    """Run a core until SIGTERM, SIGINT or `aio stop`; returns the exit code."""
+    core = Core(home)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        loop.add_signal_handler(sig, core.request_stop)
+    try:
+        await core.start()
+    except CoreAlreadyRunning as exc:
+        print(f"aio serve: {exc}", file=sys.stderr)
+        return 3
+    if ready_fd is not None:
+        with contextlib.suppress(OSError):
+            os.write(ready_fd, b"ready\n")
+            os.close(ready_fd)
+    try:
+        await core.wait_stopped()
+    finally:
+        await core.stop()
+    return 0
+
+
+def run_core(home: Path, ready_fd: int | None = None) -> int:
+    """The entry point of `aio serve`."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    return asyncio.run(serve(home, ready_fd))

@@ -1,0 +1,1 @@
+"""Packaged data: schema migrations, example tasks, default config."""

@@ -1,0 +1,61 @@
+"""Where aio keeps its state: everything lives under one root, `$AIO_HOME`.
+
+Functions here only compute paths; creating folders is the core's job (see `ensure_home`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def aio_home() -> Path:
+    """The state root: `$AIO_HOME`, else the platform's user data dir."""
+    env = os.environ.get("AIO_HOME")
+    if env:
+        return Path(env).expanduser().absolute()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("aio", appauthor=False))
+
+
+def socket_path(home: Path) -> Path:
+    """The core's unix socket (mode 0600)."""
+    return home / "core.sock"
+
+
+def lock_path(home: Path) -> Path:
+    """The lock file a running core holds, so one core runs per home."""
+    return home / "core.lock"
+
+
+def core_log_path(home: Path) -> Path:
+    """Where a core started in the background writes its own log."""
+    return home / "core.log"
+
+
+def database_path(home: Path) -> Path:
+    """The SQLite database."""
+    return home / "aio.db"
+
+
+def jobs_dir(home: Path) -> Path:
+    """The folder that holds one folder per job."""
+    return home / "jobs"
+
+
+def tasks_dir(home: Path) -> Path:
+    """The default watch folder: task files dropped here run."""
+    return home / "tasks"
+
+
+def config_path(home: Path) -> Path:
+    """The user's config file."""
+    return home / "config.toml"
+
+
+def ensure_home(home: Path) -> None:
+    """Create the state root and its folders, private to the user."""
+    for folder in (home, jobs_dir(home), tasks_dir(home)):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(home, 0o700)
