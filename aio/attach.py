@@ -128,7 +128,12 @@ async def attach(
                 tty.setraw(stdin_fd)
                 loop.add_signal_handler(signal.SIGWINCH, session.on_resize)
             if forward_input:
-                loop.add_reader(stdin_fd, session.on_stdin)
+                try:
+                    loop.add_reader(stdin_fd, session.on_stdin)
+                except PermissionError:
+                    # A regular file or /dev/null cannot be polled, and never blocks: send it now.
+                    session.stdin_open = False
+                    _send_file(session, stdin_fd)
             receiver = asyncio.ensure_future(_receive(ws, stdout_fd, result, announce))
             detach = asyncio.ensure_future(session.detached.wait())
             sender = asyncio.ensure_future(session.send_loop())
@@ -150,8 +155,13 @@ async def attach(
                 loop.remove_signal_handler(signal.SIGWINCH)
                 termios.tcsetattr(stdin_fd, termios.TCSADRAIN, saved_tty)
     if announce and result.detached:
-        sys.stderr.write(f"[aio] detached from job {result.job_id or ref}; it keeps running\n")
+        sys.stderr.write(f"\r\n[aio] detached from job {result.job_id or ref}; it keeps running\n")
     return result
+
+
+def _send_file(session: _Session, fd: int) -> None:
+    while data := os.read(fd, 65536):
+        session.outgoing.put_nowait(data)
 
 
 async def _flush(session: _Session) -> None:
