@@ -24,7 +24,9 @@ from aio.locations import socket_path
 # Undo modes a full-screen job may have left on: attributes, cursor, alternate screen, mouse,
 # bracketed paste, application keys. Sent only when we detach from a job that is still running.
 TERMINAL_RESET = (
-    b"\x1b[0m\x1b[?25h\x1b[?1049l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?1l\x1b>"
+    b"\x1b[0m\x1b[?25h\x1b[?1049l"  # attributes, cursor, alternate screen
+    b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l"  # mouse reporting
+    b"\x1b[?2004l\x1b[?1l\x1b>"  # bracketed paste, application cursor and keypad keys
 )
 
 

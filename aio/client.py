@@ -155,9 +155,7 @@ def start_core(home: Path, timeout: float = START_TIMEOUT) -> None:
     # race to start (it holds the lock); anything else is a failure worth reporting.
     code = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
     if code != 3:
-        raise CoreUnavailable(
-            f"the core could not start (exit {code}); see {core_log_path(home)}"
-        )
+        raise CoreUnavailable(f"the core could not start (exit {code}); see {core_log_path(home)}")
     _wait_for_socket(client, deadline)
 
 

@@ -70,7 +70,20 @@ def _wait_for_exit(pid: int, timeout: float) -> bool:
 
 
 def cmd_dashboard(argv: list[str]) -> int:
-    from aio.cli import USAGE
+    """Open the dashboard, starting the core first if none is running."""
+    from aio.client import CoreUnavailable
+    from aio.commands.common import client
+    from aio.config import ConfigError, load_config
 
-    print(USAGE, end="")
+    home = aio_home()
+    try:
+        config = load_config(home)
+        client()
+    except ConfigError as exc:
+        return fail(str(exc))
+    except CoreUnavailable as exc:
+        return fail(str(exc), 1)
+    from aio.app import AioApp
+
+    AioApp(home, config).run()
     return 0

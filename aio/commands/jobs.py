@@ -78,7 +78,7 @@ def cmd_ls(argv: list[str]) -> int:
         json.dump(jobs, sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
-    from aio.commands.format import jobs_table
+    from aio.job_format import jobs_table
 
     sys.stdout.write(jobs_table(jobs, colour=sys.stdout.isatty()))
     return 0

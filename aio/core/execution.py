@@ -36,9 +36,7 @@ class JobOutput:
         self.restored = False  # finished in an earlier core: the ring is empty, read the log
 
     def open_log(self) -> None:
-        self._log_fd = os.open(
-            self.job.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
-        )
+        self._log_fd = os.open(self.job.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
     def close_log(self) -> None:
         if self._log_fd >= 0:
@@ -175,8 +173,12 @@ class JobExecution:
         return self.child is not None and self.child.write(data)
 
     def resize(self, cols: int, rows: int) -> None:
-        if self.child is not None:
-            self.child.resize(cols, rows)
+        """Resize the PTY and tell every viewer, so previews can follow the job's size."""
+        if self.child is None or (cols, rows) == self.size:
+            return
+        self.child.resize(cols, rows)
+        for viewer in self.output.viewers:
+            viewer.notify({"type": "size", "cols": cols, "rows": rows})
 
     @property
     def size(self) -> tuple[int, int]:

@@ -9,6 +9,7 @@
     GET    /jobs/{ref}/attach      WebSocket: output out (binary), input and resize in
     GET    /events                 WebSocket: a snapshot, then every state change
     GET    /tasks                  task files for the menu, and watch-folder errors
+    POST   /tasks/preview          a task resolved with "vars" (what would run), or the error
     POST   /shutdown               stop the core (running jobs are killed)
 
 Errors are JSON `{"error": "..."}` with a 4xx status; a client's mistake never stops the core.
@@ -25,7 +26,7 @@ from aiohttp import web
 from aio import __version__
 from aio.core.jobs import JobError
 from aio.core.streams import attach_handler, events_handler
-from aio.core.tasks import TaskError, load_task_file, parse_task, resolve_task
+from aio.core.tasks import TaskError, TaskSpec, load_task_file, parse_task, resolve_task
 
 if TYPE_CHECKING:
     from aio.core.daemon import Core
@@ -81,9 +82,8 @@ async def list_jobs(request: web.Request) -> web.Response:
     return web.json_response({"jobs": [j.to_dict() for j in jobs]})
 
 
-async def create_job(request: web.Request) -> web.Response:
-    core = core_of(request)
-    body = await read_json(request)
+def task_from_body(body: dict) -> TaskSpec:
+    """The resolved task a request names: a file path or an inline task, with its vars."""
     variables = body.get("vars") or {}
     if not isinstance(variables, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in variables.items()
@@ -95,11 +95,21 @@ async def create_job(request: web.Request) -> web.Response:
         spec = parse_task(body["task"], body.get("source") or "task")
     else:
         raise JobError("request body: expected 'path' (a task file) or 'task' (a task object)")
+    return resolve_task(spec, variables)
+
+
+async def create_job(request: web.Request) -> web.Response:
+    core = core_of(request)
+    body = await read_json(request)
+    spec = task_from_body(body)
     cwd = body.get("cwd")
-    job = await core.jobs.submit(
-        resolve_task(spec, variables), caller_cwd=cwd if isinstance(cwd, str) else None
-    )
+    job = await core.jobs.submit(spec, caller_cwd=cwd if isinstance(cwd, str) else None)
     return web.json_response({"job": job.to_dict()}, status=201)
+
+
+async def preview_task(request: web.Request) -> web.Response:
+    spec = task_from_body(await read_json(request))
+    return web.json_response({"task": spec.to_dict()})
 
 
 async def get_job(request: web.Request) -> web.Response:
@@ -145,6 +155,7 @@ def build_app(core: Core) -> web.Application:
             web.get("/jobs/{ref}/attach", attach_handler),
             web.get("/events", events_handler),
             web.get("/tasks", list_tasks),
+            web.post("/tasks/preview", preview_task),
             web.post("/shutdown", shutdown),
         ]
     )

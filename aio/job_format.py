@@ -59,8 +59,9 @@ def jobs_table(jobs: list[dict], colour: bool, now: float | None = None) -> str:
         )
         for j in jobs
     ]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in
-              enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     for row in rows:
         cells = [c.ljust(w) for c, w in zip(row, widths, strict=True)]

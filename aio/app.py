@@ -1,0 +1,250 @@
+"""The dashboard: a Textual app that is a client of the core.
+
+Core events reach the UI through one app-level worker (`watch_core`) that turns them into typed
+messages; the app keeps the current state and passes each message on through `core_signal`, to
+which screens subscribe. Widgets never poll.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.signal import Signal
+
+from aio import messages
+from aio.client import CoreUnavailable
+from aio.client_async import AsyncCoreClient
+from aio.command_grammar import Attach, Clear, Empty, Invalid, Kill, Menu, Quit, Run, ShowLog
+from aio.config import Config
+from aio.job_actions import JobActions
+from aio.locations import socket_path
+from aio.screens.jobs import JobsScreen
+from aio.widgets.command_bar import CommandBar
+
+
+class AioApp(App):
+    """The aio dashboard."""
+
+    TITLE = "aio"
+    CSS_PATH = ["styles/app.tcss"]
+    MODES = {"jobs": JobsScreen}
+    DEFAULT_MODE = "jobs"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now"),
+    ]
+
+    def __init__(
+        self,
+        home: Path,
+        config: Config | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.home = home
+        self.config = config or Config()
+        self.clock = clock
+        self.core = AsyncCoreClient(home)
+        self.actions = JobActions(self)
+        self.jobs: dict[int, dict] = {}
+        self.tasks: list[dict] = []
+        self.task_errors: dict[str, str] = {}
+        self.connected = False
+        self.core_signal: Signal[messages.Message] = Signal(self, "core")
+
+    def on_mount(self) -> None:
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        self._show_core_state("connecting…")
+        self.watch_core()
+
+    async def on_unmount(self) -> None:
+        await self.core.close()
+
+    # The one worker that brings core events in.
+
+    @work(exclusive=True, group="core-events")
+    async def watch_core(self) -> None:
+        """Follow the core's event stream; when it drops, say so and wait for the core."""
+        while True:
+            try:
+                async for event in self.core.events():
+                    self._post_event(event)
+                reason = "the core closed the event stream"
+            except CoreUnavailable as exc:
+                reason = str(exc)
+            if self.connected or not self.jobs:
+                self.post_message(messages.CoreDisconnected(reason))
+            await self._wait_for_core()
+
+    async def _wait_for_core(self) -> None:
+        """Wake when the core's socket reappears (inotify), not on a timer."""
+        from watchfiles import awatch
+
+        path = socket_path(self.home)
+        if path.exists() and await self._answers():
+            return
+        async for _ in awatch(
+            self.home, recursive=False, watch_filter=lambda _c, p: p == str(path)
+        ):
+            if path.exists() and await self._answers():
+                return
+
+    async def _answers(self) -> bool:
+        try:
+            await self.core.request("GET", "/health")
+        except Exception:
+            return False
+        return True
+
+    def _post_event(self, event: dict) -> None:
+        kind = event.get("type")
+        if kind == "snapshot":
+            self.post_message(
+                messages.CoreConnected(event["jobs"], event["tasks"], event["task_errors"])
+            )
+        elif kind == "job":
+            self.post_message(messages.JobChanged(event["job"]))
+        elif kind == "job_removed":
+            self.post_message(messages.JobRemoved(event["id"]))
+        elif kind == "tasks":
+            self.post_message(messages.TasksChanged(event["tasks"]))
+        elif kind == "task_error":
+            self.post_message(messages.TaskFileError(event["path"], event["error"]))
+
+    # State, then on to the screens.
+
+    @on(messages.CoreConnected)
+    def _connected(self, message: messages.CoreConnected) -> None:
+        self.connected = True
+        self.jobs = {job["id"]: job for job in message.jobs}
+        self.tasks = message.tasks
+        self.task_errors = dict(message.task_errors)
+        self._show_core_state()
+        self.core_signal.publish(message)
+
+    @on(messages.CoreDisconnected)
+    def _disconnected(self, message: messages.CoreDisconnected) -> None:
+        self.connected = False
+        self.jobs = {}
+        self._show_core_state("DOWN — waiting for it to come back")
+        self.notify(f"the core is down: {message.reason}", severity="error", title="aio")
+        self.core_signal.publish(message)
+
+    @on(messages.JobChanged)
+    def _job_changed(self, message: messages.JobChanged) -> None:
+        self.jobs[message.job["id"]] = message.job
+        self._show_core_state()
+        self.core_signal.publish(message)
+
+    @on(messages.JobRemoved)
+    def _job_removed(self, message: messages.JobRemoved) -> None:
+        self.jobs.pop(message.job_id, None)
+        self._show_core_state()
+        self.core_signal.publish(message)
+
+    @on(messages.TasksChanged)
+    def _tasks_changed(self, message: messages.TasksChanged) -> None:
+        self.tasks = message.tasks
+
+    @on(messages.TaskFileError)
+    def _task_file_error(self, message: messages.TaskFileError) -> None:
+        self.task_errors[message.path] = message.error
+        self.notify(f"{message.path}: {message.error}", severity="error", title="task file")
+
+    def _show_core_state(self, state: str | None = None) -> None:
+        if state is None:
+            running = sum(1 for j in self.jobs.values() if j["status"] == "running")
+            queued = sum(1 for j in self.jobs.values() if j["status"] == "queued")
+            state = f"live · {running} running · {queued} queued"
+        self.sub_title = f"core: {state}"
+
+    # Commands: the bar, the palette and keys all end here.
+
+    @on(CommandBar.Submitted)
+    async def _command(self, event: CommandBar.Submitted) -> None:
+        await self.run_command(event.command)
+
+    async def run_command(self, command) -> None:
+        """Carry out one parsed command-bar command."""
+        match command:
+            case Empty():
+                pass
+            case Invalid(message=message, hint=hint):
+                self.notify(f"{message}\n{hint}", severity="warning", title="command")
+            case Attach(job=ref):
+                await self.actions.attach(ref)
+            case Run(task=name):
+                await self.run_task_named(name)
+            case Clear(job=ref):
+                await self.actions.remove(ref)
+            case Kill(job=ref):
+                await self.actions.kill(ref)
+            case ShowLog(job=ref):
+                self.open_log(ref)
+            case Menu():
+                self.action_menu()
+            case Quit():
+                self.exit()
+
+    async def run_task_named(self, name: str) -> None:
+        found = self.actions.find_task(name)
+        if found is None:
+            names = ", ".join(t["name"] for t in self.tasks) or "none"
+            self.notify(
+                f"no task '{name}': give a file path or a menu task ({names})",
+                severity="warning",
+                title="run",
+            )
+        elif isinstance(found, str):
+            await self.actions.run_path(found)
+        else:
+            self.launch_tasks([found])
+
+    @work(group="launch")
+    async def launch_tasks(self, tasks: list[dict]) -> None:
+        """Run tasks, prompting for the variables of those that have them."""
+        from aio.screens.menu import VariablesScreen
+
+        for task in tasks:
+            values: dict[str, str] | None = {}
+            if task.get("variables"):
+                values = await self.push_screen_wait(VariablesScreen(task))
+            if values is not None:
+                await self.actions.run_path(task["path"], values)
+
+    def action_menu(self) -> None:
+        from aio.screens.menu import MenuScreen
+
+        def picked(tasks: list[dict] | None) -> None:
+            if tasks:
+                self.launch_tasks(tasks)
+
+        self.push_screen(MenuScreen(self.tasks), picked)
+
+    @work(group="log")
+    async def open_log(self, ref: str) -> None:
+        from aio.screens.log_view import LogScreen
+
+        job = await self.actions.find(ref)
+        if job is not None:
+            await self.push_screen(LogScreen(job))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, JobsScreen):
+            yield SystemCommand("Attach to the selected job", "Raw attach", screen.action_attach)
+            yield SystemCommand("Run a task", "Open the task menu", self.action_menu)
+            yield SystemCommand(
+                "Kill the selected job", "SIGTERM, then SIGKILL", screen.action_kill
+            )
+            yield SystemCommand("Remove the selected job", "Folder too", screen.action_remove)
+            yield SystemCommand("Open the selected job's log", "Full log", screen.action_log)
+            yield SystemCommand("Type into the selected job", "Focus preview", screen.action_type)
+            yield SystemCommand("Command bar", "Focus the ❯ prompt", screen.action_command)

@@ -1,0 +1,96 @@
+"""The command bar's grammar (the seed's): a pure parser, no I/O, no Textual.
+
+a <#|name>   attach to a job          r <task>   run a task (file or menu name)
+c <job>      clear (remove) a job     k <job>    kill a job
+l <job>      open a job's full log    m          the task menu
+q            quit
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HELP = (
+    "a <job> attach · r <task> run · k <job> kill · c <job> clear · l <job> log · m menu · q quit"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Attach:
+    job: str
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    task: str
+
+
+@dataclass(frozen=True, slots=True)
+class Clear:
+    job: str
+
+
+@dataclass(frozen=True, slots=True)
+class Kill:
+    job: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowLog:
+    job: str
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Empty:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """Input the grammar does not accept: `message` says why, `hint` what would work."""
+
+    message: str
+    hint: str = HELP
+
+
+Command = Attach | Run | Clear | Kill | ShowLog | Menu | Quit | Empty | Invalid
+
+_WITH_ARGUMENT = {
+    "a": (Attach, "job"),
+    "r": (Run, "task"),
+    "c": (Clear, "job"),
+    "k": (Kill, "job"),
+    "l": (ShowLog, "job"),
+}
+_BARE = {"m": Menu, "q": Quit}
+
+
+def parse_command(text: str) -> Command:
+    """Parse one line of the command bar; never raises."""
+    stripped = text.strip()
+    if not stripped:
+        return Empty()
+    verb, _, argument = stripped.partition(" ")
+    argument = argument.strip()
+    if verb in _BARE:
+        if argument:
+            return Invalid(f"'{verb}' takes no argument", f"type just {verb}")
+        return _BARE[verb]()
+    if verb in _WITH_ARGUMENT:
+        kind, what = _WITH_ARGUMENT[verb]
+        if not argument:
+            return Invalid(f"'{verb}' needs a {what}", f"for example: {verb} 1")
+        if what == "job":
+            argument = argument.removeprefix("#")
+        return kind(argument)
+    return Invalid(f"unknown command '{verb}'")

@@ -1,0 +1,82 @@
+"""What the dashboard does to jobs, shared by keys, the command bar and the command palette."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from aio.client import CoreError, CoreUnavailable
+
+if TYPE_CHECKING:
+    from aio.app import AioApp
+
+
+class JobActions:
+    """Job operations against the core; failures become notifications, never crashes."""
+
+    def __init__(self, app: AioApp) -> None:
+        self.app = app
+
+    @property
+    def client(self):
+        return self.app.core
+
+    async def _request(self, method: str, path: str, body: dict | None = None) -> dict | None:
+        try:
+            return await self.client.request(method, path, body)
+        except (CoreError, CoreUnavailable) as exc:
+            self.app.notify(str(exc), severity="error", title="aio")
+            return None
+
+    def _job_ref(self, ref: str) -> str:
+        return quote(ref.strip().removeprefix("#"), safe="")
+
+    async def find(self, ref: str) -> dict | None:
+        answer = await self._request("GET", f"/jobs/{self._job_ref(ref)}")
+        return answer["job"] if answer else None
+
+    async def kill(self, ref: str) -> None:
+        answer = await self._request("POST", f"/jobs/{self._job_ref(ref)}/kill")
+        if answer:
+            self.app.notify(f"job {answer['job']['id']} killed", title="aio")
+
+    async def remove(self, ref: str) -> None:
+        answer = await self._request("DELETE", f"/jobs/{self._job_ref(ref)}")
+        if answer:
+            self.app.notify(f"job {answer['removed']} removed", title="aio")
+
+    async def run_path(self, path: str, variables: dict[str, str] | None = None) -> dict | None:
+        body = {"path": path, "vars": variables or {}, "cwd": os.getcwd()}
+        answer = await self._request("POST", "/jobs", body)
+        if answer:
+            job = answer["job"]
+            self.app.notify(f"job {job['id']} {job['name']} queued", title="aio")
+            return job
+        return None
+
+    def find_task(self, name: str) -> dict | str | None:
+        """A menu task by name or file name, or an existing file path (str)."""
+        for task in self.app.tasks:
+            stem = Path(task["path"]).stem
+            if name in (task["name"], stem, Path(task["path"]).name):
+                return task
+        candidate = Path(name).expanduser()
+        if candidate.is_file():
+            return str(candidate.absolute())
+        return None
+
+    async def attach(self, ref: str) -> None:
+        """Suspend the dashboard and attach this terminal to the job, exactly like `aio a`."""
+        job = await self.find(ref)
+        if job is None:
+            return
+        env = {**os.environ, "AIO_HOME": str(self.app.home)}
+        try:
+            with self.app.suspend():
+                subprocess.call([sys.executable, "-m", "aio", "a", str(job["id"])], env=env)
+        except Exception as exc:  # SuspendNotSupported in headless runs
+            self.app.notify(f"cannot attach here: {exc}", severity="error", title="aio")

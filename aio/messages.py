@@ -1,0 +1,46 @@
+"""Messages that carry core events into the UI (posted by the app's one core worker)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class CoreConnected(Message):
+    """The event stream is up; `jobs` and `tasks` are the core's snapshot."""
+
+    jobs: list[dict]
+    tasks: list[dict]
+    task_errors: dict[str, str]
+
+
+@dataclass
+class CoreDisconnected(Message):
+    """The core went away; nothing shown is live until CoreConnected."""
+
+    reason: str
+
+
+@dataclass
+class JobChanged(Message):
+    """A job's record changed (created, started, step, finished...)."""
+
+    job: dict
+
+
+@dataclass
+class JobRemoved(Message):
+    job_id: int
+
+
+@dataclass
+class TasksChanged(Message):
+    tasks: list[dict]
+
+
+@dataclass
+class TaskFileError(Message):
+    path: str
+    error: str

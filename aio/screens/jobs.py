@@ -1,0 +1,197 @@
+"""The Jobs screen: the live jobs table, the selected job's terminal, and the command bar."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header
+
+from aio.client import CoreError, CoreUnavailable
+from aio.widgets.command_bar import CommandBar
+from aio.widgets.job_table import JobTable
+from aio.widgets.terminal import TerminalView
+
+
+class JobsScreen(Screen):
+    """Jobs: select a row to preview its terminal live; keys act on the selected job."""
+
+    BINDINGS = [
+        Binding("a", "attach", "Attach", id="jobs.attach"),
+        Binding("m", "menu", "Run task", id="jobs.menu"),
+        Binding("k", "kill", "Kill", id="jobs.kill"),
+        Binding("x", "remove", "Remove", id="jobs.remove"),
+        Binding("l", "log", "Log", id="jobs.log"),
+        Binding("i", "type", "Type", id="jobs.type"),
+        Binding("colon", "command", "Command", id="jobs.command"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._preview_job: int | None = None
+        self._stream = None
+        self._ticker: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Vertical(id="jobs-body"):
+            yield JobTable(clock=self.app.clock, id="job-table")
+            yield TerminalView(id="preview")
+        yield CommandBar(id="command-bar")
+        yield Footer()
+
+    @property
+    def table(self) -> JobTable:
+        return self.query_one(JobTable)
+
+    @property
+    def preview(self) -> TerminalView:
+        return self.query_one(TerminalView)
+
+    def on_mount(self) -> None:
+        self.app.core_signal.subscribe(self, self._on_core_event)
+        self.preview.border_title = "no job selected"
+        self._load_state()
+        self.table.focus()
+
+    # Core state arrives through the app's one worker, as a signal.
+
+    def _load_state(self) -> None:
+        app = self.app
+        self.table.load(list(app.jobs.values()))
+        self.table.set_class(not app.connected, "-stale")
+        self._update_ticker()
+        self._preview_selected()
+
+    def _on_core_event(self, message) -> None:
+        from aio import messages
+
+        if isinstance(message, messages.CoreConnected | messages.CoreDisconnected):
+            self._load_state()
+            if isinstance(message, messages.CoreDisconnected):
+                self.preview.border_title = "core down: not live"
+        elif isinstance(message, messages.JobChanged):
+            self.table.upsert(message.job)
+            if len(self.table.jobs) == 1 or self._preview_job is None:
+                self._preview_selected()
+            elif message.job["id"] == self._preview_job:
+                self._set_preview_title(message.job)
+            self._update_ticker()
+        elif isinstance(message, messages.JobRemoved):
+            self.table.remove(message.job_id)
+            if message.job_id == self._preview_job:
+                self._preview_selected()
+
+    def _update_ticker(self) -> None:
+        # Durations of running jobs tick once a second; with none running, nothing wakes.
+        if self.table.any_running and self._ticker is None:
+            self._ticker = self.set_interval(1.0, self.table.tick)
+        elif not self.table.any_running and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
+    # Preview
+
+    @on(DataTable.RowHighlighted, "#job-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._preview_selected()
+
+    def _preview_selected(self) -> None:
+        job = self.table.selected_job
+        if job is None:
+            self._preview_job = None
+            self.preview.reset()
+            self.preview.border_title = "no job selected"
+            return
+        self._set_preview_title(job)
+        if job["id"] != self._preview_job and self.app.connected:
+            self._preview_job = job["id"]
+            self.stream_preview(job["id"])
+
+    def _set_preview_title(self, job: dict) -> None:
+        self.preview.border_title = f"#{job['id']} {job['name']} · {job['status']}"
+
+    @work(exclusive=True, group="preview")
+    async def stream_preview(self, job_id: int) -> None:
+        """Feed the preview from an attach stream (the core replays the tail first)."""
+        view = self.preview
+        view.reset()
+        if self._stream is not None:
+            await self._stream.close()
+        try:
+            stream = await self.app.core.open_attach(job_id, mode="tail")
+        except (CoreError, CoreUnavailable) as exc:
+            view.border_title = f"#{job_id}: {exc}"
+            return
+        self._stream = stream
+        try:
+            async for item in stream.messages():
+                if isinstance(item, bytes):
+                    view.feed(item)
+                elif item.get("type") == "hello":
+                    # A running job has a PTY size; show a finished one at the view's size.
+                    size = view.content_size
+                    view.reset(item.get("cols") or size.width, item.get("rows") or size.height)
+                elif item.get("type") == "size":
+                    view.resize_screen(item["cols"], item["rows"])
+                elif item.get("type") == "notice":
+                    self.notify(item["text"], title=f"job {job_id}")
+        finally:
+            await stream.close()
+            if self._stream is stream:
+                self._stream = None
+
+    @on(TerminalView.Input)
+    async def _typed(self, event: TerminalView.Input) -> None:
+        if self._stream is not None:
+            await self._stream.send_input(event.data)
+
+    @on(TerminalView.Resized)
+    async def _preview_resized(self, event: TerminalView.Resized) -> None:
+        if self._stream is not None:
+            await self._stream.resize(event.cols, event.rows)
+
+    @on(TerminalView.Released)
+    def _released(self) -> None:
+        self.table.focus()
+
+    # Actions on the selected job
+
+    def _selected_id(self) -> str | None:
+        job_id = self.table.selected_job_id
+        if job_id is None:
+            self.notify("no job selected", severity="warning", title="aio")
+            return None
+        return str(job_id)
+
+    async def action_attach(self) -> None:
+        if (ref := self._selected_id()) is not None:
+            await self.app.actions.attach(ref)
+
+    def action_menu(self) -> None:
+        self.app.action_menu()
+
+    async def action_kill(self) -> None:
+        if (ref := self._selected_id()) is not None:
+            await self.app.actions.kill(ref)
+
+    async def action_remove(self) -> None:
+        if (ref := self._selected_id()) is not None:
+            await self.app.actions.remove(ref)
+
+    def action_log(self) -> None:
+        if (ref := self._selected_id()) is not None:
+            self.app.open_log(ref)
+
+    def action_type(self) -> None:
+        if self.table.selected_job is None:
+            self.notify("no job selected", severity="warning", title="aio")
+            return
+        self.preview.focus()
+        self.notify("typing goes to the job; ctrl+] gives focus back", title="aio", timeout=3)
+
+    def action_command(self) -> None:
+        self.query_one(CommandBar).focus_input()

@@ -1,0 +1,41 @@
+"""CommandBar: the always-reachable `❯` prompt that takes the seed's grammar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Label
+
+from aio.command_grammar import Command, parse_command
+
+
+class CommandBar(Horizontal):
+    """A prompt; on Enter it posts `Submitted` with the parsed command."""
+
+    DEFAULT_CSS = """
+    CommandBar { height: 1; }
+    CommandBar Label { width: 2; color: $accent; text-style: bold; }
+    CommandBar Input { border: none; height: 1; padding: 0; background: $surface; }
+    CommandBar Input:focus { border: none; }
+    """
+
+    @dataclass
+    class Submitted(Message):
+        text: str
+        command: Command
+
+    def compose(self) -> ComposeResult:
+        yield Label("❯")
+        yield Input(placeholder="a 1 · r task · k 1 · c 1 · l 1 · m · q", id="command-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value
+        event.input.value = ""
+        self.post_message(self.Submitted(text, parse_command(text)))
+
+    def focus_input(self) -> None:
+        self.query_one(Input).focus()
