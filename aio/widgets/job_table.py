@@ -81,6 +81,8 @@ class JobTable(DataTable):
             self.add_row(*self.cells(job), key=str(job["id"]))
         if selected in self.jobs:
             self.move_cursor(row=self.get_row_index(str(selected)))
+        elif self.jobs:
+            self.move_cursor(row=len(self.jobs) - 1)  # the newest job is the likeliest interest
         # DataTable can keep rows rendered at the old column widths after a bulk reload.
         self.call_after_refresh(self._redraw)
 
