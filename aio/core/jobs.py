@@ -19,7 +19,7 @@ from aio.core import worktree
 from aio.core.events import EventBus
 from aio.core.execution import JobExecution, JobOutput
 from aio.core.store import Store
-from aio.core.tasks import TaskError, TaskSpec
+from aio.core.tasks import TaskSpec
 from aio.locations import jobs_dir
 from aio.models import Job, JobStatus, Step, StepStatus
 
@@ -90,6 +90,7 @@ class JobManager:
             if job.status == JobStatus.QUEUED:
                 self._queue.append(job.id)
         self._schedule()
+        self._spawn(self.prune())
 
     async def shutdown(self, grace: float = 10.0) -> None:
         """Kill running jobs (recorded as killed), keep queued ones queued, flush the store."""
@@ -222,7 +223,7 @@ class JobManager:
             else:
                 workdir = folder / "work"
                 workdir.mkdir(mode=0o700, exist_ok=True)
-        except (OSError, TaskError, Exception) as exc:
+        except Exception as exc:  # any failure to prepare fails this job, never the core
             self._starting -= 1
             self._fail_before_start(job, output, f"could not prepare the job: {exc}")
             return
@@ -230,8 +231,10 @@ class JobManager:
             job, output, self._job_env(job), self._changed, self._on_finished, self.clock
         )
         self._starting -= 1
-        if self._closing:
+        if self._closing or job.status != JobStatus.QUEUED:
+            # The core is stopping, or the job was killed while its worktree was being made.
             output.close_log()
+            self._schedule()
             return
         try:
             execution.start(workdir)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -74,16 +75,26 @@ def load_task_file(path: str | Path) -> TaskSpec:
     """Read and validate a task file."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_TASK_BYTES:
-            raise TaskError(f"{path}: file is {size} bytes; a task file may be at most 1 MiB")
-        text = path.read_bytes().decode("utf-8")
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise TaskError(f"{path}: is a folder, expected a task file (.json)")
+        if not stat.S_ISREG(info.st_mode):
+            raise TaskError(f"{path}: not a regular file, expected a task file (.json)")
+        if info.st_size > MAX_TASK_BYTES:
+            raise TaskError(
+                f"{path}: file is {info.st_size} bytes; a task file may be at most 1 MiB"
+            )
+        with path.open("rb") as task_file:
+            raw = task_file.read(MAX_TASK_BYTES + 1)
+        if len(raw) > MAX_TASK_BYTES:
+            raise TaskError(f"{path}: a task file may be at most 1 MiB")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise TaskError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise TaskError(f"{path}: is a folder, expected a task file (.json)") from None
     except UnicodeDecodeError as exc:
         raise TaskError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except PermissionError:
+        raise TaskError(f"{path}: permission denied") from None
     except OSError as exc:
         raise TaskError(f"{path}: cannot read: {exc.strerror}") from None
     return parse_task_text(text, source=str(path))
