@@ -20,7 +20,18 @@ from textual.signal import Signal
 from aio import messages
 from aio.client import CoreUnavailable
 from aio.client_async import AsyncCoreClient
-from aio.command_grammar import Attach, Clear, Empty, Invalid, Kill, Menu, Quit, Run, ShowLog
+from aio.command_grammar import (
+    Attach,
+    Clear,
+    Empty,
+    Invalid,
+    Kill,
+    Menu,
+    OpenWeb,
+    Quit,
+    Run,
+    ShowLog,
+)
 from aio.config import Config
 from aio.job_actions import JobActions
 from aio.locations import socket_path
@@ -188,6 +199,8 @@ class AioApp(App):
                 await self.actions.kill(ref)
             case ShowLog(job=ref):
                 self.open_log(ref)
+            case OpenWeb(job=ref):
+                await self.actions.open_web(ref)
             case Menu():
                 self.action_menu()
             case Quit():
@@ -247,4 +260,5 @@ class AioApp(App):
             yield SystemCommand("Remove the selected job", "Folder too", screen.action_remove)
             yield SystemCommand("Open the selected job's log", "Full log", screen.action_log)
             yield SystemCommand("Type into the selected job", "Focus preview", screen.action_type)
+            yield SystemCommand("Open the selected job in a browser", "Web", screen.action_web)
             yield SystemCommand("Command bar", "Focus the ❯ prompt", screen.action_command)

@@ -41,6 +41,11 @@ class ShowLog:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenWeb:
+    job: str
+
+
+@dataclass(frozen=True, slots=True)
 class Menu:
     pass
 
@@ -63,7 +68,7 @@ class Invalid:
     hint: str = HELP
 
 
-Command = Attach | Run | Clear | Kill | ShowLog | Menu | Quit | Empty | Invalid
+Command = Attach | Run | Clear | Kill | ShowLog | OpenWeb | Menu | Quit | Empty | Invalid
 
 _WITH_ARGUMENT = {
     "a": (Attach, "job"),
@@ -71,6 +76,7 @@ _WITH_ARGUMENT = {
     "c": (Clear, "job"),
     "k": (Kill, "job"),
     "l": (ShowLog, "job"),
+    "w": (OpenWeb, "job"),
 }
 _BARE = {"m": Menu, "q": Quit}
 
@@ -80,17 +86,17 @@ def parse_command(text: str) -> Command:
     stripped = text.strip()
     if not stripped:
         return Empty()
-    verb, _, argument = stripped.partition(" ")
-    argument = argument.strip()
+    verb, *rest = stripped.split(maxsplit=1)  # any whitespace separates the verb
+    argument = rest[0] if rest else ""
     if verb in _BARE:
         if argument:
             return Invalid(f"'{verb}' takes no argument", f"type just {verb}")
         return _BARE[verb]()
     if verb in _WITH_ARGUMENT:
         kind, what = _WITH_ARGUMENT[verb]
+        if what == "job":
+            argument = argument.removeprefix("#").strip()  # "#3" is job 3; "#" alone is none
         if not argument:
             return Invalid(f"'{verb}' needs a {what}", f"for example: {verb} 1")
-        if what == "job":
-            argument = argument.removeprefix("#")
         return kind(argument)
     return Invalid(f"unknown command '{verb}'")

@@ -26,13 +26,18 @@ class Config:
     watch_folders: list[str] = field(default_factory=list)
     detach_key: str = "ctrl-]"
     keymap: dict[str, str] = field(default_factory=dict)
+    web_host: str = "127.0.0.1"
+    web_port: int = 7681
+    web_token: str | None = None
 
 
 _LIMITS = {
     "workers": (1, 256),
     "keep_jobs": (1, 100_000),
     "ring_bytes": (4096, 64 * 1024 * 1024),
+    "web_port": (0, 65535),
 }
+_TEXT = ("web_host", "web_token")
 
 
 def load_config(home: Path) -> Config:
@@ -58,6 +63,12 @@ def config_from_mapping(raw: dict, source: str = "config") -> Config:
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise ConfigError(f"{source}: '{key}' must be a whole number from {low} to {high}")
             setattr(config, key, value)
+        elif key in _TEXT:
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{source}: '{key}' must be a non-empty string")
+            if key == "web_token" and len(value) < 16:
+                raise ConfigError(f"{source}: 'web_token' must be at least 16 characters")
+            setattr(config, key, value)
         elif key == "watch_folders":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{source}: 'watch_folders' must be a list of folder paths")
@@ -77,6 +88,6 @@ def config_from_mapping(raw: dict, source: str = "config") -> Config:
                 raise ConfigError(f"{source}: 'keymap' must map binding ids to key names")
             config.keymap = dict(value)
         else:
-            known = ", ".join(sorted([*_LIMITS, "watch_folders", "detach_key", "keymap"]))
+            known = ", ".join(sorted([*_LIMITS, *_TEXT, "watch_folders", "detach_key", "keymap"]))
             raise ConfigError(f"{source}: unknown setting '{key}' (known: {known})")
     return config

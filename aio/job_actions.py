@@ -69,6 +69,22 @@ class JobActions:
             return str(candidate.absolute())
         return None
 
+    async def open_web(self, ref: str) -> None:
+        """Open the job in a browser through a one-time link, and show the link for copying."""
+        from aio.commands.web import can_open_browser, open_browser
+
+        job = await self.find(ref)
+        if job is None:
+            return
+        answer = await self._request("POST", "/web/links", {"job": job["id"]})
+        if answer is None:
+            return
+        url = answer["url"]
+        opened = can_open_browser() and open_browser(url)
+        from aio.screens.link import LinkScreen
+
+        self.app.push_screen(LinkScreen(url, opened))
+
     async def attach(self, ref: str) -> None:
         """Suspend the dashboard and attach this terminal to the job, exactly like `aio a`."""
         job = await self.find(ref)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import select
@@ -12,21 +13,36 @@ from aio.locations import aio_home, lock_path
 
 def cmd_serve(argv: list[str]) -> int:
     p = parser("serve", "Run the core in the foreground (logs to stderr).")
-    p.add_argument("--ready-fd", type=int, default=None, help=argparse_hidden())
+    p.add_argument(
+        "--host", help="address for the browser bridge (default 127.0.0.1; others need a token)"
+    )
+    p.add_argument("--port", type=int, help="port for the browser bridge (default 7681)")
+    p.add_argument("--token", help="a secret (16+ characters) that opens the browser bridge")
+    p.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    from aio.config import ConfigError
+    from aio.config import ConfigError, config_from_mapping, load_config
     from aio.core.daemon import run_core
+    from aio.core.web import WebBindRefused
 
+    home = aio_home()
     try:
-        return run_core(aio_home(), args.ready_fd)
-    except ConfigError as exc:
+        config = load_config(home)
+        overrides = {
+            key: value
+            for key, value in (
+                ("web_host", args.host),
+                ("web_port", args.port),
+                ("web_token", args.token),
+            )
+            if value is not None
+        }
+        if overrides:
+            checked = config_from_mapping(overrides, source="aio serve")
+            for key in overrides:
+                setattr(config, key, getattr(checked, key))
+        return run_core(home, args.ready_fd, config)
+    except (ConfigError, WebBindRefused) as exc:
         return fail(str(exc))
-
-
-def argparse_hidden() -> str:
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def cmd_stop(argv: list[str]) -> int:

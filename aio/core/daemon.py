@@ -21,6 +21,7 @@ from aio.core.jobs import JobManager
 from aio.core.server import build_app
 from aio.core.store import Store
 from aio.core.watch import TaskWatcher
+from aio.core.web import WebBridge
 from aio.locations import database_path, ensure_home, lock_path, socket_path, tasks_dir
 
 log = logging.getLogger("aio.core")
@@ -45,6 +46,9 @@ class Core:
         self.jobs = JobManager(home, self.config, self.store, self.events, clock)
         folders = [tasks_dir(home), *(Path(f) for f in self.config.watch_folders)]
         self.watcher = TaskWatcher(folders, self.jobs, self.store, self.events)
+        self.web = WebBridge(
+            self, self.config.web_host, self.config.web_port, self.config.web_token
+        )
         self._lock_fd = -1
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
@@ -80,6 +84,7 @@ class Core:
         site = web.UnixSite(self._runner, str(path), shutdown_timeout=1.0)
         await site.start()
         os.chmod(path, 0o600)
+        await self.web.start()
         log.info("core %s serving %s", self.pid, path)
 
     def request_stop(self) -> None:
@@ -91,6 +96,7 @@ class Core:
     async def stop(self) -> None:
         """Stop serving, kill running jobs (recorded as killed), close the store."""
         await self.watcher.stop()
+        await self.web.stop()
         await self.jobs.shutdown()
         self.events.close()
         if self._runner is not None:
@@ -104,9 +110,9 @@ class Core:
         log.info("core %s stopped", self.pid)
 
 
-async def serve(home: Path, ready_fd: int | None = None) -> int:
+async def serve(home: Path, ready_fd: int | None = None, config: Config | None = None) -> int:
     """Run a core until SIGTERM, SIGINT or `aio stop`; returns the exit code."""
-    core = Core(home)
+    core = Core(home, config)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, core.request_stop)
@@ -126,11 +132,11 @@ async def serve(home: Path, ready_fd: int | None = None) -> int:
     return 0
 
 
-def run_core(home: Path, ready_fd: int | None = None) -> int:
+def run_core(home: Path, ready_fd: int | None = None, config: Config | None = None) -> int:
     """The entry point of `aio serve`."""
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    return asyncio.run(serve(home, ready_fd))
+    return asyncio.run(serve(home, ready_fd, config))

@@ -10,6 +10,7 @@
     GET    /events                 WebSocket: a snapshot, then every state change
     GET    /tasks                  task files for the menu, and watch-folder errors
     POST   /tasks/preview          a task resolved with "vars" (what would run), or the error
+    POST   /web/links              a one-time browser link: {"job": N|null, "readonly": bool}
     POST   /shutdown               stop the core (running jobs are killed)
 
 Errors are JSON `{"error": "..."}` with a 4xx status; a client's mistake never stops the core.
@@ -72,8 +73,15 @@ async def read_json(request: web.Request) -> dict:
 
 async def health(request: web.Request) -> web.Response:
     core = core_of(request)
+    bridge = core.web
     return web.json_response(
-        {"ok": True, "pid": core.pid, "version": __version__, "home": str(core.home)}
+        {
+            "ok": True,
+            "pid": core.pid,
+            "version": __version__,
+            "home": str(core.home),
+            "web": {"running": bridge.running, "port": bridge.port, "error": bridge.error},
+        }
     )
 
 
@@ -135,6 +143,18 @@ async def list_tasks(request: web.Request) -> web.Response:
     return web.json_response({"tasks": watcher.tasks(), "errors": watcher.errors})
 
 
+async def web_link(request: web.Request) -> web.Response:
+    core = core_of(request)
+    body = await read_json(request)
+    job_id = None
+    if body.get("job") is not None:
+        job_id = core.jobs.resolve(str(body["job"])).id
+    if not core.web.running:
+        raise JobError(f"the browser bridge is off: {core.web.error or 'not started'}", 503)
+    url = core.web.link(job_id, bool(body.get("readonly")))
+    return web.json_response({"url": url, "job": job_id, "readonly": bool(body.get("readonly"))})
+
+
 async def shutdown(request: web.Request) -> web.Response:
     core_of(request).request_stop()
     return web.json_response({"ok": True, "stopping": True})
@@ -156,6 +176,7 @@ def build_app(core: Core) -> web.Application:
             web.get("/events", events_handler),
             web.get("/tasks", list_tasks),
             web.post("/tasks/preview", preview_task),
+            web.post("/web/links", web_link),
             web.post("/shutdown", shutdown),
         ]
     )

@@ -126,6 +126,25 @@ class Store:
             (path, sha256, when),
         )
 
+    # Browser sessions
+
+    async def load_web_sessions(self, now: float) -> list[tuple[str, bool, float]]:
+        await self.db.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (now,))
+        async with self.db.execute(
+            "SELECT id_hash, readonly, expires_at FROM web_sessions"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(row[0], bool(row[1]), row[2]) for row in rows]
+
+    async def save_web_session(self, id_hash: str, readonly: bool, expires_at: float) -> None:
+        await self.db.execute(
+            "INSERT OR REPLACE INTO web_sessions (id_hash, readonly, expires_at) VALUES (?, ?, ?)",
+            (id_hash, int(readonly), expires_at),
+        )
+
+    async def delete_web_session(self, id_hash: str) -> None:
+        await self.db.execute("DELETE FROM web_sessions WHERE id_hash = ?", (id_hash,))
+
 
 def _split_sql(sql: str) -> list[str]:
     """Statements of a migration file (they hold no semicolons inside strings)."""

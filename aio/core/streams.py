@@ -43,7 +43,6 @@ async def attach_handler(request: web.Request) -> web.StreamResponse:
     """Attach a client to a job. Query: cols, rows, mode=tail|full|live, readonly=1."""
     core = _core(request)
     job = core.jobs.resolve(request.match_info["ref"])
-    output = core.jobs.outputs[job.id]
     mode = request.query.get("mode", "tail")
     if mode not in ("tail", "full", "live"):
         from aio.core.jobs import JobError
@@ -53,6 +52,21 @@ async def attach_handler(request: web.Request) -> web.StreamResponse:
     size = parse_size(request.query.get("cols"), request.query.get("rows"))
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=1024 * 1024)
     await ws.prepare(request)
+    await serve_attach(core, job, ws, mode=mode, readonly=readonly, size=size)
+    return ws
+
+
+async def serve_attach(
+    core: Core,
+    job,
+    ws: web.WebSocketResponse,
+    *,
+    mode: str = "tail",
+    readonly: bool = False,
+    size: tuple[int, int] | None = None,
+) -> None:
+    """Run one attach on a prepared WebSocket until the client leaves or the job ends."""
+    output = core.jobs.outputs[job.id]
 
     async def send_text(message: dict) -> None:
         await ws.send_str(json.dumps(message))
@@ -70,7 +84,8 @@ async def attach_handler(request: web.Request) -> web.StreamResponse:
     if size and execution is not None and not readonly:
         execution.resize(*size)
     cols, rows = execution.size if execution is not None else (size or (0, 0))
-    await send_text({"type": "hello", "job": job.to_dict(), "cols": cols, "rows": rows})
+    hello = {"type": "hello", "job": job.to_dict(), "cols": cols, "rows": rows}
+    await send_text({**hello, "readonly": readonly})
     output.viewers.add(viewer)
     sender = asyncio.create_task(_send_then_close(viewer, ws))
     try:
@@ -88,7 +103,6 @@ async def attach_handler(request: web.Request) -> web.StreamResponse:
         sender.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await sender
-    return ws
 
 
 async def _send_then_close(viewer: Viewer, ws: web.WebSocketResponse) -> None:
@@ -134,16 +148,18 @@ def _control(
 
 async def events_handler(request: web.Request) -> web.StreamResponse:
     """Push a snapshot, then every core event, until the client leaves."""
-    core = _core(request)
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS)
     await ws.prepare(request)
+    await serve_events(_core(request), ws)
+    return ws
+
+
+async def serve_events(core: Core, ws: web.WebSocketResponse, *, with_tasks: bool = True) -> None:
+    """Run the event stream on a prepared WebSocket."""
     subscription = core.events.subscribe()
-    snapshot = {
-        "type": "snapshot",
-        "jobs": [j.to_dict() for j in core.jobs.list()],
-        "tasks": core.watcher.tasks(),
-        "task_errors": core.watcher.errors,
-    }
+    snapshot: dict = {"type": "snapshot", "jobs": [j.to_dict() for j in core.jobs.list()]}
+    if with_tasks:
+        snapshot.update(tasks=core.watcher.tasks(), task_errors=core.watcher.errors)
     reader = asyncio.create_task(_drain(ws))
     try:
         await ws.send_str(json.dumps(snapshot))
@@ -157,13 +173,13 @@ async def events_handler(request: web.Request) -> web.StreamResponse:
             if event is None:
                 await ws.close(code=4000, message=b"fell behind; reconnect for a fresh snapshot")
                 break
-            await ws.send_str(json.dumps(event))
+            if with_tasks or event.get("type") in ("job", "job_removed"):
+                await ws.send_str(json.dumps(event))
     except (ConnectionError, RuntimeError):
         pass
     finally:
         subscription.close()
         reader.cancel()
-    return ws
 
 
 async def _drain(ws: web.WebSocketResponse) -> None:

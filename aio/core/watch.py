@@ -56,6 +56,11 @@ def example_tasks() -> list[dict]:
     return found
 
 
+def is_task_file(path: Path) -> bool:
+    """Whether a watched file is a task file: `*.json`, not hidden (temp files are hidden)."""
+    return path.suffix == ".json" and not path.name.startswith(".")
+
+
 class TaskWatcher:
     """Watches task folders with watchfiles (inotify), never polling."""
 
@@ -82,7 +87,8 @@ class TaskWatcher:
         self._notify = RustNotify([str(f) for f in self.folders], False, False, 300, False, True)
         for folder in self.folders:
             for path in sorted(folder.glob("*.json")):
-                await self._consider(path)
+                if is_task_file(path):
+                    await self._consider(path)
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
@@ -107,7 +113,7 @@ class TaskWatcher:
                 continue
             for change, name in sorted(raw, key=lambda c: c[1]):
                 path = Path(name)
-                if path.suffix != ".json" or path.name.startswith("."):
+                if not is_task_file(path):
                     continue
                 try:
                     if Change(change) == Change.deleted:

@@ -26,6 +26,7 @@ class JobsScreen(Screen):
         Binding("x", "remove", "Remove", id="jobs.remove"),
         Binding("l", "log", "Log", id="jobs.log"),
         Binding("i", "type", "Type", id="jobs.type"),
+        Binding("w", "web", "Browser", id="jobs.web"),
         Binding("colon", "command", "Command", id="jobs.command"),
     ]
 
@@ -189,6 +190,10 @@ class JobsScreen(Screen):
     def action_log(self) -> None:
         if (ref := self._selected_id()) is not None:
             self.app.open_log(ref)
+
+    async def action_web(self) -> None:
+        if (ref := self._selected_id()) is not None:
+            await self.app.actions.open_web(ref)
 
     def action_type(self) -> None:
         if self.table.selected_job is None:
