@@ -14,6 +14,8 @@ usage: aio [VERB] [ARGS...]
   aio log N [-f]           the complete output of job N (-f: follow until it ends)
   aio a N|NAME             attach this terminal to a job (ctrl-] detaches)
   aio web [N]              a one-time link to the jobs page or job N in a browser
+  aio t [+TITLE 2h | done N | rm N] [--json]
+                           todos with real and virtual deadlines (aio t --help)
   aio kill N ...           kill running or cancel queued jobs
   aio rm N ...             remove finished jobs, their folders and worktrees
   aio serve                run the core in the foreground
@@ -31,6 +33,7 @@ VERBS = {
     "attach": ("aio.commands.jobs", "cmd_attach"),
     "kill": ("aio.commands.jobs", "cmd_kill"),
     "rm": ("aio.commands.jobs", "cmd_rm"),
+    "t": ("aio.commands.todo", "cmd_todo"),
     "web": ("aio.commands.web", "cmd_web"),
     "serve": ("aio.commands.core", "cmd_serve"),
     "stop": ("aio.commands.core", "cmd_stop"),

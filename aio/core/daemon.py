@@ -20,6 +20,7 @@ from aio.core.events import EventBus
 from aio.core.jobs import JobManager
 from aio.core.server import build_app
 from aio.core.store import Store
+from aio.core.todos import TodoService
 from aio.core.watch import TaskWatcher
 from aio.core.web import WebBridge
 from aio.locations import database_path, ensure_home, lock_path, socket_path, tasks_dir
@@ -44,6 +45,7 @@ class Core:
         self.events = EventBus()
         self.store = Store(database_path(home))
         self.jobs = JobManager(home, self.config, self.store, self.events, clock)
+        self.todos = TodoService(database_path(home), self.events, clock)
         folders = [tasks_dir(home), *(Path(f) for f in self.config.watch_folders)]
         self.watcher = TaskWatcher(folders, self.jobs, self.store, self.events)
         self.web = WebBridge(
@@ -74,6 +76,7 @@ class Core:
         ensure_home(self.home)
         self.acquire_lock()
         await self.store.open()
+        await self.todos.start()
         await self.jobs.start()
         await self.watcher.start()
         path = socket_path(self.home)
@@ -98,6 +101,7 @@ class Core:
         await self.watcher.stop()
         await self.web.stop()
         await self.jobs.shutdown()
+        await self.todos.stop()
         self.events.close()
         if self._runner is not None:
             await self._runner.cleanup()

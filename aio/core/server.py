@@ -10,6 +10,7 @@
     GET    /events                 WebSocket: a snapshot, then every state change
     GET    /tasks                  task files for the menu, and watch-folder errors
     POST   /tasks/preview          a task resolved with "vars" (what would run), or the error
+    ...                            todos: see aio/core/todo_routes.py
     POST   /web/links              a one-time browser link: {"job": N|null, "readonly": bool}
     POST   /shutdown               stop the core (running jobs are killed)
 
@@ -28,6 +29,7 @@ from aio import __version__
 from aio.core.jobs import JobError
 from aio.core.streams import attach_handler, events_handler
 from aio.core.tasks import TaskError, TaskSpec, load_task_file, parse_task, resolve_task
+from aio.core.todo_routes import ROUTES as TODO_ROUTES
 
 if TYPE_CHECKING:
     from aio.core.daemon import Core
@@ -177,6 +179,7 @@ def build_app(core: Core) -> web.Application:
             web.get("/tasks", list_tasks),
             web.post("/tasks/preview", preview_task),
             web.post("/web/links", web_link),
+            *TODO_ROUTES,
             web.post("/shutdown", shutdown),
         ]
     )

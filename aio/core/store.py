@@ -8,30 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
 from aio.models import Job, JobStatus, Step
-
-_MIGRATION_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
+from aio.schema import migrations, split_sql
 
 _JOB_COLUMNS = (
     "id, name, status, steps, created_at, started_at, finished_at, exit_code, current_step, "
     "folder, source, repo, branch, workdir, timeout, error, folder_removed, variables"
 )
-
-
-def migrations() -> list[tuple[int, str]]:
-    """The packaged migrations, (version, sql), in order."""
-    found = []
-    for entry in resources.files("aio.data").joinpath("migrations").iterdir():
-        match = _MIGRATION_NAME.fullmatch(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    return sorted(found)
 
 
 class Store:
@@ -73,7 +60,10 @@ class Store:
                 continue
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in _split_sql(sql):
+                if await self.schema_version() >= version:
+                    await self.db.execute("ROLLBACK")
+                    continue
+                for statement in split_sql(sql):
                     await self.db.execute(statement)
                 await self.db.execute(f"PRAGMA user_version = {version}")
                 await self.db.execute("COMMIT")
@@ -144,12 +134,6 @@ class Store:
 
     async def delete_web_session(self, id_hash: str) -> None:
         await self.db.execute("DELETE FROM web_sessions WHERE id_hash = ?", (id_hash,))
-
-
-def _split_sql(sql: str) -> list[str]:
-    """Statements of a migration file (they hold no semicolons inside strings)."""
-    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
 
 
 def _job_row(job: Job) -> tuple:

@@ -1,0 +1,133 @@
+"""The core's todo API (on the unix socket; the dashboard's way to todos).
+
+GET    /todos[?all=1]           open todos, most urgent first (all=1: completed too)
+POST   /todos                   {"title", "deadline", "virtual_deadline"} (timestamps)
+PUT    /todos/{id}              the same fields: replace a todo's title and deadlines
+POST   /todos/complete          {"ids": [...]}         POST /todos/delete   {"ids": [...]}
+POST   /todos/{id}/reopen       mark a completed todo open again
+POST   /todos/changed           `aio t` changed the database: re-arm, tell the dashboards
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from aio.core.jobs import JobError
+from aio.todo_grammar import MAX_TITLE
+from aio.todos import TodoNotFound
+
+
+def _service(request: web.Request):
+    from aio.core.server import core_of
+
+    return core_of(request).todos
+
+
+async def _body(request: web.Request) -> dict:
+    from aio.core.server import read_json
+
+    return await read_json(request)
+
+
+def _fields(body: dict) -> tuple[str, float | None, float | None]:
+    title = body.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise JobError("field 'title': expected a non-empty string")
+    if len(title) > MAX_TITLE:
+        raise JobError(f"field 'title': at most {MAX_TITLE} characters")
+    times = []
+    for key in ("deadline", "virtual_deadline"):
+        value = body.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise JobError(f"field '{key}': expected a timestamp or null")
+        times.append(float(value) if value is not None else None)
+    real, virtual = times
+    if real is not None and virtual is not None and virtual > real:
+        raise JobError("field 'virtual_deadline': must not be later than 'deadline'")
+    return title.strip(), real, virtual
+
+
+def _ids(body: dict) -> tuple[int, ...]:
+    ids = body.get("ids")
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
+        raise JobError("field 'ids': expected a non-empty list of todo numbers")
+    return tuple(ids)
+
+
+def _answer(service, todos) -> web.Response:
+    now = service.clock()
+    return web.json_response({"todos": [t.to_dict(now) for t in todos]})
+
+
+async def list_todos(request: web.Request) -> web.Response:
+    service = _service(request)
+    every = request.query.get("all") in ("1", "true", "yes")
+    return _answer(service, await service.call("list", every))
+
+
+async def add_todo(request: web.Request) -> web.Response:
+    service = _service(request)
+    todo = await service.call("add", *_fields(await _body(request)))
+    return web.json_response({"todo": todo.to_dict(service.clock())}, status=201)
+
+
+async def edit_todo(request: web.Request) -> web.Response:
+    service = _service(request)
+    todo_id = _path_id(request)
+    try:
+        todo = await service.call("edit", todo_id, *_fields(await _body(request)))
+    except TodoNotFound as exc:
+        raise JobError(str(exc), 404) from None
+    return web.json_response({"todo": todo.to_dict(service.clock())})
+
+
+async def complete_todos(request: web.Request) -> web.Response:
+    service = _service(request)
+    try:
+        return _answer(service, await service.call("complete", _ids(await _body(request))))
+    except TodoNotFound as exc:
+        raise JobError(str(exc), 404) from None
+
+
+async def delete_todos(request: web.Request) -> web.Response:
+    service = _service(request)
+    try:
+        return _answer(service, await service.call("delete", _ids(await _body(request))))
+    except TodoNotFound as exc:
+        raise JobError(str(exc), 404) from None
+
+
+async def reopen_todo(request: web.Request) -> web.Response:
+    service = _service(request)
+    try:
+        todo = await service.call("reopen", _path_id(request))
+    except TodoNotFound as exc:
+        raise JobError(str(exc), 404) from None
+    return web.json_response({"todo": todo.to_dict(service.clock())})
+
+
+async def todos_changed(request: web.Request) -> web.Response:
+    await _service(request).changed()
+    return web.json_response({"ok": True})
+
+
+def _path_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit():
+        raise JobError(f"'{raw}' is not a todo number", 404)
+    return int(raw)
+
+
+ROUTES = [
+    web.get("/todos", list_todos),
+    web.post("/todos", add_todo),
+    web.post("/todos/complete", complete_todos),
+    web.post("/todos/delete", delete_todos),
+    web.post("/todos/changed", todos_changed),
+    web.put("/todos/{id}", edit_todo),
+    web.post("/todos/{id}/reopen", reopen_todo),
+]
