@@ -31,11 +31,14 @@ from aio.command_grammar import (
     Quit,
     Run,
     ShowLog,
+    Todo,
 )
 from aio.config import Config
 from aio.job_actions import JobActions
 from aio.locations import socket_path
 from aio.screens.jobs import JobsScreen
+from aio.screens.todos import TodosScreen
+from aio.todo_actions import TodoActions
 from aio.widgets.command_bar import CommandBar
 
 
@@ -44,9 +47,11 @@ class AioApp(App):
 
     TITLE = "aio"
     CSS_PATH = ["styles/app.tcss"]
-    MODES = {"jobs": JobsScreen}
+    MODES = {"jobs": JobsScreen, "todos": TodosScreen}
     DEFAULT_MODE = "jobs"
     BINDINGS = [
+        Binding("j", "switch_mode('jobs')", "Jobs", id="app.jobs"),
+        Binding("t", "switch_mode('todos')", "Todos", id="app.todos"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now"),
     ]
@@ -63,6 +68,7 @@ class AioApp(App):
         self.clock = clock
         self.core = AsyncCoreClient(home)
         self.actions = JobActions(self)
+        self.todo_actions = TodoActions(self)
         self.jobs: dict[int, dict] = {}
         self.tasks: list[dict] = []
         self.task_errors: dict[str, str] = {}
@@ -128,6 +134,10 @@ class AioApp(App):
             self.post_message(messages.TasksChanged(event["tasks"]))
         elif kind == "task_error":
             self.post_message(messages.TaskFileError(event["path"], event["error"]))
+        elif kind == "todos_changed":
+            self.post_message(messages.TodosChanged())
+        elif kind == "reminder":
+            self.post_message(messages.Reminder(event["text"], event["todo"]))
 
     # State, then on to the screens.
 
@@ -169,6 +179,15 @@ class AioApp(App):
         self.task_errors[message.path] = message.error
         self.notify(f"{message.path}: {message.error}", severity="error", title="task file")
 
+    @on(messages.TodosChanged)
+    def _todos_changed(self, message: messages.TodosChanged) -> None:
+        self.core_signal.publish(message)
+
+    @on(messages.Reminder)
+    def _reminder(self, message: messages.Reminder) -> None:
+        self.bell()
+        self.notify(message.text, title="todo", severity="warning", timeout=15)
+
     def _show_core_state(self, state: str | None = None) -> None:
         if state is None:
             running = sum(1 for j in self.jobs.values() if j["status"] == "running")
@@ -201,6 +220,8 @@ class AioApp(App):
                 self.open_log(ref)
             case OpenWeb(job=ref):
                 await self.actions.open_web(ref)
+            case Todo(text=text):
+                await self.todo_actions.run(text)
             case Menu():
                 self.action_menu()
             case Quit():

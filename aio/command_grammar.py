@@ -2,8 +2,9 @@
 
 a <#|name>   attach to a job          r <task>   run a task (file or menu name)
 c <job>      clear (remove) a job     k <job>    kill a job
-l <job>      open a job's full log    m          the task menu
-q            quit
+l <job>      open a job's full log    w <job>    open a job in the browser
+t ...        todos (t +Fix bug 2h, t ✓1, t rm 2; see aio.todo_grammar)
+m            the task menu            q          quit
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 HELP = (
-    "a <job> attach · r <task> run · k <job> kill · c <job> clear · l <job> log · m menu · q quit"
+    "a <job> attach · r <task> run · k <job> kill · c <job> clear · l <job> log · "
+    "w <job> browser · t +todo 2h · m menu · q quit"
 )
 
 
@@ -46,6 +48,13 @@ class OpenWeb:
 
 
 @dataclass(frozen=True, slots=True)
+class Todo:
+    """`t ...`: the rest of the line, for the todo grammar."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Menu:
     pass
 
@@ -68,7 +77,7 @@ class Invalid:
     hint: str = HELP
 
 
-Command = Attach | Run | Clear | Kill | ShowLog | OpenWeb | Menu | Quit | Empty | Invalid
+Command = Attach | Run | Clear | Kill | ShowLog | OpenWeb | Todo | Menu | Quit | Empty | Invalid
 
 _WITH_ARGUMENT = {
     "a": (Attach, "job"),
@@ -86,6 +95,8 @@ def parse_command(text: str) -> Command:
     stripped = text.strip()
     if not stripped:
         return Empty()
+    if stripped == "t" or stripped[:2] in ("t ", "t+", "t✓", "t✗", "t\t"):
+        return Todo(stripped[1:].strip())
     verb, *rest = stripped.split(maxsplit=1)  # any whitespace separates the verb
     argument = rest[0] if rest else ""
     if verb in _BARE:

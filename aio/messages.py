@@ -44,3 +44,16 @@ class TasksChanged(Message):
 class TaskFileError(Message):
     path: str
     error: str
+
+
+@dataclass
+class TodosChanged(Message):
+    """Todos changed (here, in another dashboard, or through `aio t`): fetch them again."""
+
+
+@dataclass
+class Reminder(Message):
+    """A todo's deadline (real or virtual) was reached."""
+
+    text: str
+    todo: dict

@@ -159,10 +159,6 @@ class JobsScreen(Screen):
     def _released(self) -> None:
         self.table.focus()
 
-    @on(CommandBar.Submitted)
-    def _command_submitted(self) -> None:
-        self.table.focus()  # the app carries the command out; the keys are the table's again
-
     # Actions on the selected job
 
     def _selected_id(self) -> str | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from aio.command_grammar import Command, parse_command
@@ -29,13 +31,33 @@ class CommandBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("❯")
-        yield Input(placeholder="a 1 · r task · k 1 · c 1 · l 1 · m · q", id="command-input")
+        yield Input(
+            placeholder="a 1 · r task · k 1 · c 1 · l 1 · w 1 · t +todo 2h · m · q",
+            id="command-input",
+        )
+
+    BINDINGS = [Binding("escape", "leave", "Back", show=False, id="command-bar.leave")]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._previous: Widget | None = None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value
         event.input.value = ""
+        self.action_leave()
         self.post_message(self.Submitted(text, parse_command(text)))
 
     def focus_input(self) -> None:
+        """Focus the prompt; Enter or Escape gives focus back to where it was."""
+        focused = self.screen.focused
+        if focused is not None and focused not in self.query("*"):
+            self._previous = focused
         self.query_one(Input).focus()
+
+    def action_leave(self) -> None:
+        if self._previous is not None and self._previous.is_attached:
+            self._previous.focus()
+        else:
+            self.screen.set_focus(None)

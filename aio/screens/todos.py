@@ -1,0 +1,208 @@
+"""The Todos screen: open todos by urgency, with relative times that tick."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header
+
+from aio.client import CoreError, CoreUnavailable
+from aio.todos import URGENCY_COLOURS, Urgency, relative_time
+from aio.widgets.command_bar import CommandBar
+
+FIRST_ROWS = 100  # shown at once; the rest follow in batches, so a long list opens fast
+BATCH_ROWS = 1000
+TICK_SECONDS = 15.0
+
+
+class TodoTable(DataTable):
+    """Todos keyed by number."""
+
+    COLUMNS = (
+        ("#", "id"),
+        ("Urgency", "urgency"),
+        ("Title", "title"),
+        ("Due", "due"),
+        ("Virtual", "virtual"),
+    )
+
+    def on_mount(self) -> None:
+        for label, key in self.COLUMNS:
+            self.add_column(label, key=key)
+
+
+def todo_cells(todo: dict, now: float) -> list:
+    level = Urgency(todo["urgency"])
+    style = URGENCY_COLOURS[level][0]
+    title_style = "strike dim" if level == Urgency.DONE else ""
+    return [
+        Text(str(todo["id"]), justify="right"),
+        Text(str(level), style=style),
+        Text(todo["title"], style=title_style),
+        relative_time(todo["deadline"], now),
+        relative_time(todo["virtual_deadline"], now),
+    ]
+
+
+class TodosScreen(Screen):
+    """Todos, most urgent first; `t ...` in the command bar works here as everywhere."""
+
+    BINDINGS = [
+        Binding("n,plus", "add", "Add", id="todos.add"),
+        Binding("d,space", "complete", "Done", id="todos.complete"),
+        Binding("x,delete", "delete", "Delete", id="todos.delete"),
+        Binding("e", "edit", "Edit", id="todos.edit"),
+        Binding("c", "toggle_completed", "Show done", id="todos.completed"),
+        Binding("colon", "command", "Command", id="todos.command"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.show_completed = False
+        self.todos: list[dict] = []
+        self._ids: list[int] = []
+        self._ticker: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield TodoTable(cursor_type="row", zebra_stripes=True, id="todo-table")
+        yield CommandBar(id="command-bar")
+        yield Footer()
+
+    @property
+    def table(self) -> TodoTable:
+        return self.query_one(TodoTable)
+
+    def on_mount(self) -> None:
+        self.app.core_signal.subscribe(self, self._on_core_event)
+        self.table.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+        self._ticker = self.set_interval(TICK_SECONDS, self._tick)
+
+    def on_screen_suspend(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
+    def _on_core_event(self, message) -> None:
+        from aio import messages
+
+        if isinstance(message, messages.TodosChanged | messages.CoreConnected):
+            self.reload()
+
+    @work(exclusive=True, group="todos-load")
+    async def reload(self) -> None:
+        """Fetch the todos and show them: the first rows at once, the rest in batches."""
+        query = "?all=1" if self.show_completed else ""
+        try:
+            answer = await self.app.core.request("GET", f"/todos{query}")
+        except (CoreError, CoreUnavailable) as exc:
+            self.sub_title = f"todos unavailable: {exc}"
+            return
+        selected = self.selected_id
+        self.todos = answer["todos"]
+        self._ids = [t["id"] for t in self.todos]
+        table = self.table
+        table.clear()
+        now = self.app.clock()
+        table.add_rows(todo_cells(t, now) for t in self.todos[:FIRST_ROWS])
+        for start in range(FIRST_ROWS, len(self.todos), BATCH_ROWS):
+            await asyncio.sleep(0)  # let the first rows paint before the rest are added
+            batch = self.todos[start : start + BATCH_ROWS]
+            table.add_rows(todo_cells(t, now) for t in batch)
+        self._restore(selected)
+        shown = "all" if self.show_completed else "open"
+        self.sub_title = f"{len(self.todos)} {shown} todo{'s' * (len(self.todos) != 1)}"
+
+    def _restore(self, selected: int | None) -> None:
+        if selected is not None and selected in self._ids:
+            self.table.move_cursor(row=self._ids.index(selected))
+
+    def _tick(self) -> None:
+        now = self.app.clock()
+        for row, todo in enumerate(self.todos[: self.table.row_count]):
+            self.table.update_cell_at((row, 3), relative_time(todo["deadline"], now))
+            self.table.update_cell_at((row, 4), relative_time(todo["virtual_deadline"], now))
+
+    @property
+    def selected_id(self) -> int | None:
+        row = self.table.cursor_row
+        if row is None or not 0 <= row < min(len(self._ids), self.table.row_count):
+            return None
+        return self._ids[row]
+
+    def _selected(self) -> dict | None:
+        todo_id = self.selected_id
+        if todo_id is None:
+            self.notify("no todo selected", severity="warning", title="todos")
+            return None
+        return next((t for t in self.todos if t["id"] == todo_id), None)
+
+    # Actions
+
+    async def _request(self, method: str, path: str, body: dict | None = None) -> dict | None:
+        try:
+            return await self.app.core.request(method, path, body)
+        except (CoreError, CoreUnavailable) as exc:
+            self.notify(str(exc), severity="error", title="todos")
+            return None
+
+    def action_add(self) -> None:
+        from aio.screens.todo_form import TodoFormScreen
+
+        self.app.push_screen(TodoFormScreen(clock=self.app.clock), self._save_new)
+
+    async def _save_new(self, result) -> None:
+        if result is not None:
+            await self._request("POST", "/todos", _body(result))
+
+    def action_edit(self) -> None:
+        from aio.screens.todo_form import TodoFormScreen
+
+        todo = self._selected()
+        if todo is None:
+            return
+
+        async def save(result) -> None:
+            if result is not None:
+                await self._request("PUT", f"/todos/{todo['id']}", _body(result))
+
+        self.app.push_screen(TodoFormScreen(todo, clock=self.app.clock), save)
+
+    async def action_complete(self) -> None:
+        todo = self._selected()
+        if todo is None:
+            return
+        if todo["completed_at"] is not None:
+            await self._request("POST", f"/todos/{todo['id']}/reopen")
+        else:
+            await self._request("POST", "/todos/complete", {"ids": [todo["id"]]})
+
+    async def action_delete(self) -> None:
+        todo = self._selected()
+        if todo is not None:
+            await self._request("POST", "/todos/delete", {"ids": [todo["id"]]})
+
+    def action_toggle_completed(self) -> None:
+        self.show_completed = not self.show_completed
+        self.reload()
+
+    def action_command(self) -> None:
+        self.query_one(CommandBar).focus_input()
+
+
+def _body(result) -> dict:
+    return {
+        "title": result.title,
+        "deadline": result.deadline,
+        "virtual_deadline": result.virtual_deadline,
+    }
