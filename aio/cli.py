@@ -16,6 +16,8 @@ usage: aio [VERB] [ARGS...]
   aio web [N]              a one-time link to the jobs page or job N in a browser
   aio t [+TITLE 2h | done N | rm N] [--json]
                            todos with real and virtual deadlines (aio t --help)
+  aio install PATH|cli_ID  install an external CLI (a folder, or from the CLI catalog)
+  aio cli ID [-- ARGS]     run an installed CLI (aio cli list, which, doctor, upgrade, uninstall)
   aio kill N ...           kill running or cancel queued jobs
   aio rm N ...             remove finished jobs, their folders and worktrees
   aio serve                run the core in the foreground
@@ -34,6 +36,8 @@ VERBS = {
     "kill": ("aio.commands.jobs", "cmd_kill"),
     "rm": ("aio.commands.jobs", "cmd_rm"),
     "t": ("aio.commands.todo", "cmd_todo"),
+    "install": ("aio.commands.clis", "cmd_install"),
+    "cli": ("aio.commands.clis", "cmd_cli"),
     "web": ("aio.commands.web", "cmd_web"),
     "serve": ("aio.commands.core", "cmd_serve"),
     "stop": ("aio.commands.core", "cmd_stop"),

@@ -29,6 +29,8 @@ class Config:
     web_host: str = "127.0.0.1"
     web_port: int = 7681
     web_token: str | None = None
+    cli_catalog: str | None = None
+    cli_dev_roots: list[str] = field(default_factory=lambda: ["~/code/lang/*/cli/*"])
 
 
 _LIMITS = {
@@ -37,7 +39,7 @@ _LIMITS = {
     "ring_bytes": (4096, 64 * 1024 * 1024),
     "web_port": (0, 65535),
 }
-_TEXT = ("web_host", "web_token")
+_TEXT = ("web_host", "web_token", "cli_catalog")
 
 
 def load_config(home: Path) -> Config:
@@ -73,6 +75,10 @@ def config_from_mapping(raw: dict, source: str = "config") -> Config:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{source}: 'watch_folders' must be a list of folder paths")
             config.watch_folders = [str(Path(v).expanduser()) for v in value]
+        elif key == "cli_dev_roots":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{source}: 'cli_dev_roots' must be a list of glob patterns")
+            config.cli_dev_roots = list(value)
         elif key == "detach_key":
             from aio.keys import parse_control_key
 
@@ -88,6 +94,7 @@ def config_from_mapping(raw: dict, source: str = "config") -> Config:
                 raise ConfigError(f"{source}: 'keymap' must map binding ids to key names")
             config.keymap = dict(value)
         else:
-            known = ", ".join(sorted([*_LIMITS, *_TEXT, "watch_folders", "detach_key", "keymap"]))
+            others = ("watch_folders", "detach_key", "keymap", "cli_dev_roots")
+            known = ", ".join(sorted([*_LIMITS, *_TEXT, *others]))
             raise ConfigError(f"{source}: unknown setting '{key}' (known: {known})")
     return config
