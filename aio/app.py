@@ -36,6 +36,7 @@ from aio.command_grammar import (
 from aio.config import Config
 from aio.job_actions import JobActions
 from aio.locations import socket_path
+from aio.screens.clis import ClisScreen
 from aio.screens.jobs import JobsScreen
 from aio.screens.todos import TodosScreen
 from aio.todo_actions import TodoActions
@@ -47,11 +48,12 @@ class AioApp(App):
 
     TITLE = "aio"
     CSS_PATH = ["styles/app.tcss"]
-    MODES = {"jobs": JobsScreen, "todos": TodosScreen}
+    MODES = {"jobs": JobsScreen, "todos": TodosScreen, "clis": ClisScreen}
     DEFAULT_MODE = "jobs"
     BINDINGS = [
-        Binding("j", "switch_mode('jobs')", "Jobs", id="app.jobs"),
-        Binding("t", "switch_mode('todos')", "Todos", id="app.todos"),
+        Binding("1,j", "switch_mode('jobs')", "Jobs", id="app.jobs"),
+        Binding("2,t", "switch_mode('todos')", "Todos", id="app.todos"),
+        Binding("3", "switch_mode('clis')", "CLIs", id="app.clis"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now"),
     ]
@@ -134,6 +136,8 @@ class AioApp(App):
             self.post_message(messages.TasksChanged(event["tasks"]))
         elif kind == "task_error":
             self.post_message(messages.TaskFileError(event["path"], event["error"]))
+        elif kind == "clis_changed":
+            self.post_message(messages.ClisChanged())
         elif kind == "todos_changed":
             self.post_message(messages.TodosChanged())
         elif kind == "reminder":
@@ -181,6 +185,10 @@ class AioApp(App):
 
     @on(messages.TodosChanged)
     def _todos_changed(self, message: messages.TodosChanged) -> None:
+        self.core_signal.publish(message)
+
+    @on(messages.ClisChanged)
+    def _clis_changed(self, message: messages.ClisChanged) -> None:
         self.core_signal.publish(message)
 
     @on(messages.Reminder)

@@ -57,3 +57,8 @@ class Reminder(Message):
 
     text: str
     todo: dict
+
+
+@dataclass
+class ClisChanged(Message):
+    """The CLI registry changed: fetch it again."""

@@ -52,7 +52,7 @@ def doctor(record: ToolRecord, build: bool = True) -> list[Check]:
         code, output = run_build(manifest, record.source_root)
         last = output.strip().splitlines()[-1] if output.strip() else ""
         checks.append(Check("build", code == 0, f"exit {code}" + (f": {last}" if last else "")))
-    elif manifest.build:
+    elif manifest.build and not present:
         checks.append(Check("build", False, "not run: the source folder is missing"))
     return checks
 

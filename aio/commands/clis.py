@@ -88,7 +88,9 @@ def _run(name: str, args: list[str]) -> int:
     from aio.clis.run import ToolRunError, exec_tool
     from aio.config import ConfigError
 
-    caller = os.getcwd()
+    # Inside an aio job (a CLI run from the dashboard), the caller is whoever queued the job.
+    inside_job = "AIO_JOB_ID" in os.environ and "AIO_CALLER_CWD" in os.environ
+    caller = os.environ["AIO_CALLER_CWD"] if inside_job else os.getcwd()
     try:
         home, _, dev_roots = _settings()
         record = resolve(home, name, dev_roots)

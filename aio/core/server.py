@@ -11,6 +11,7 @@
     GET    /tasks                  task files for the menu, and watch-folder errors
     POST   /tasks/preview          a task resolved with "vars" (what would run), or the error
     ...                            todos: see aio/core/todo_routes.py
+    ...                            external CLIs: see aio/core/cli_routes.py
     POST   /web/links              a one-time browser link: {"job": N|null, "readonly": bool}
     POST   /shutdown               stop the core (running jobs are killed)
 
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from aio import __version__
+from aio.core.cli_routes import ROUTES as CLI_ROUTES
 from aio.core.jobs import JobError
 from aio.core.streams import attach_handler, events_handler
 from aio.core.tasks import TaskError, TaskSpec, load_task_file, parse_task, resolve_task
@@ -180,6 +182,7 @@ def build_app(core: Core) -> web.Application:
             web.post("/tasks/preview", preview_task),
             web.post("/web/links", web_link),
             *TODO_ROUTES,
+            *CLI_ROUTES,
             web.post("/shutdown", shutdown),
         ]
     )
