@@ -23,6 +23,8 @@ BENCHMARKS = [
     "bench_attach_throughput.py",
     "bench_idle.py",
     "bench_memory.py",
+    "bench_web_relay.py",
+    "bench_web_memory.py",
 ]
 TIMEOUT = 600  # seconds; each benchmark is meant to take under two minutes
 
