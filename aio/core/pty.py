@@ -86,20 +86,25 @@ class PtyChild:
         loop.add_reader(self._pidfd, self._reap)
 
     def _read_output(self) -> None:
+        # A PTY hands out about 4 KB a read: gather a wake's reads into one chunk, so the log
+        # write, the ring append and the viewers' feed happen once, not once per read.
+        chunks: list[bytes] = []
         for _ in range(READS_PER_WAKE):
             try:
                 data = os.read(self._master, READ_BYTES)
             except BlockingIOError:
-                return
+                break
             except OSError as exc:
-                if exc.errno == errno.EIO:  # every slave fd is closed
-                    self._stop_reading_output()
-                    return
-                raise
+                if exc.errno != errno.EIO:  # EIO: every slave fd is closed
+                    raise
+                self._stop_reading_output()
+                break
             if not data:
                 self._stop_reading_output()
-                return
-            self._on_output(data)
+                break
+            chunks.append(data)
+        if chunks:
+            self._on_output(chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
     def _stop_reading_output(self) -> None:
         if self._master >= 0 and self._loop is not None:

@@ -116,6 +116,7 @@ def _input(viewer: Viewer, execution, data: bytes, size: tuple[int, int] | None)
         viewer.notify({"type": "notice", "text": "read-only: input ignored"})
         return
     if execution is None:
+        viewer.notify({"type": "notice", "text": "the job is not running: input ignored"})
         return
     if size is not None and size != execution.size:
         execution.resize(*size)  # the viewer that types sets the size
