@@ -89,22 +89,24 @@ class PtyChild:
         # A PTY hands out about 4 KB a read: gather a wake's reads into one chunk, so the log
         # write, the ring append and the viewers' feed happen once, not once per read.
         chunks: list[bytes] = []
-        for _ in range(READS_PER_WAKE):
-            try:
-                data = os.read(self._master, READ_BYTES)
-            except BlockingIOError:
-                break
-            except OSError as exc:
-                if exc.errno != errno.EIO:  # EIO: every slave fd is closed
-                    raise
-                self._stop_reading_output()
-                break
-            if not data:
-                self._stop_reading_output()
-                break
-            chunks.append(data)
-        if chunks:
-            self._on_output(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        try:
+            for _ in range(READS_PER_WAKE):
+                try:
+                    data = os.read(self._master, READ_BYTES)
+                except BlockingIOError:
+                    break
+                except OSError as exc:
+                    if exc.errno != errno.EIO:  # EIO: every slave fd is closed
+                        raise
+                    self._stop_reading_output()
+                    break
+                if not data:
+                    self._stop_reading_output()
+                    break
+                chunks.append(data)
+        finally:
+            if chunks:
+                self._on_output(chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
     def _stop_reading_output(self) -> None:
         if self._master >= 0 and self._loop is not None:

@@ -28,6 +28,8 @@ from aio.core.tasks import (
 )
 
 log = logging.getLogger("aio.core.watch")
+DEBOUNCE_MS = 50
+STEP_MS = 250  # a dropped file is picked up within about a quarter second; ~4 wake-ups/s idle
 
 
 def task_summary(spec: TaskSpec, path: str, origin: str) -> dict:
@@ -107,8 +109,11 @@ class TaskWatcher:
         from watchfiles import Change
 
         while not self._stop.is_set():
-            # RustNotify waits on inotify; the timeout only lets us notice `stop`.
-            raw = await asyncio.to_thread(self._notify.watch, 50, 30, 5000, self._stop)
+            # RustNotify gathers inotify events in its own thread; `watch` looks at them every
+            # STEP_MS (its loop sleeps in between), so a longer step means fewer idle wake-ups.
+            raw = await asyncio.to_thread(
+                self._notify.watch, DEBOUNCE_MS, STEP_MS, 60_000, self._stop
+            )
             if not isinstance(raw, set):
                 continue
             for change, name in sorted(raw, key=lambda c: c[1]):
