@@ -24,6 +24,7 @@ _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{1,2}:\d{2}")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
 _LOOKS_LIKE_DEADLINE = re.compile(r"[-+]?\d")
 MAX_TITLE = 500
+_LATEST = datetime(9999, 1, 1).timestamp()  # later cannot be shown as a date in every zone
 
 
 class TodoGrammarError(ValueError):
@@ -64,13 +65,22 @@ def parse_deadline(token: str, now: datetime) -> float:
             if unit in seen:
                 raise TodoGrammarError(f"'{token}': the unit '{unit}' appears twice")
             seen.add(unit)
-            seconds += int(amount) * _UNITS[unit]
+            digits = amount.lstrip("0") or "0"
+            if len(digits) > 12:  # int() refuses very long digit strings; this is far enough
+                raise TodoGrammarError(f"'{token}' is too far in the future")
+            seconds += int(digits) * _UNITS[unit]
         if seconds <= 0:
             raise TodoGrammarError(f"'{token}': a deadline must be in the future")
-        return (now + timedelta(seconds=seconds)).timestamp()
+        # Elapsed time, not wall-clock time: 2h is 7200 s even across a DST change.
+        when = now.timestamp() + seconds
+        if when > _LATEST:
+            raise TodoGrammarError(f"'{token}' is too far in the future")
+        return when
     try:
         if _DATETIME.fullmatch(token):
-            when = datetime.fromisoformat(token)
+            day, clock = token.split("T")
+            hours, minutes = (int(part) for part in clock.split(":"))
+            when = datetime.combine(date.fromisoformat(day), time(hours, minutes))
         elif _DATE.fullmatch(token):
             when = datetime.combine(date.fromisoformat(token), time(23, 59, 59))
         elif _CLOCK.fullmatch(token):
@@ -145,7 +155,7 @@ def _ids(words: list[str], verb: str) -> tuple[int, ...]:
         raise TodoGrammarError(f"'{verb}' needs a todo number: t {verb} 1")
     ids = []
     for word in words:
-        if not word.isdigit() or int(word) == 0:
+        if not (word.isascii() and word.isdigit()) or len(word) > 18 or int(word) == 0:
             raise TodoGrammarError(f"'{word}' is not a todo number (expected 1, 2, ...)")
         ids.append(int(word))
     return tuple(ids)
