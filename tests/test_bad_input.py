@@ -1,0 +1,183 @@
+"""Bad input: a one-line error naming what was wrong, exit code 2, and nothing left behind.
+
+"Nothing left behind" is checked three ways: no job in the core, an empty jobs folder, no extra
+git worktree, and the next good job still gets number 1 (ids are never reused, so a record that
+was written and deleted would show as a gap).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from core_harness import AioHome, git, make_repo, raw_http
+
+
+def assert_one_line_error(result, *expected: str) -> str:
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected a one-line error, got {result.stderr!r}"
+    for text in expected:
+        assert text in lines[0], f"{text!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def assert_nothing_left(home: AioHome) -> None:
+    assert home.jobs() == []
+    jobs_dir = home.path / "jobs"
+    assert not jobs_dir.exists() or list(jobs_dir.iterdir()) == []
+    assert home.submit({"name": "good", "steps": [{"cmd": "true"}]}) == 1
+
+
+BAD_TASKS = {
+    "bad JSON": ('{"name": "x",\n  "steps": [}', ["bad JSON at line 2 column 13"]),
+    "missing steps": ({"name": "x"}, ["missing field 'steps'"]),
+    "step without cmd": (
+        {"name": "x", "steps": [{"cmd": "true"}, {"desc": "no command"}]},
+        ["field 'steps[1].cmd' is missing"],
+    ),
+    "unknown field": (
+        {"name": "x", "steps": [{"cmd": "true"}], "stpes": []},
+        ["unknown field 'stpes'"],
+    ),
+    "bad reference": (
+        {"name": "x", "steps": [{"desc": "d", "cmd": "echo {{bad-name}}"}]},
+        ["field 'steps[0].cmd'", "'{{bad-name}}' is not a valid variable reference"],
+    ),
+    "missing variable": (
+        {"name": "x", "steps": [{"cmd": "echo {{target}}"}]},
+        ["missing variable 'target'", "--var target=VALUE"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TASKS))
+def test_bad_task_file(core: AioHome, case: str) -> None:
+    data, expected = BAD_TASKS[case]
+    path = core.task(data, name="bad.json")
+    line = assert_one_line_error(core.aio("run", str(path)), *expected)
+    assert str(path) in line
+    assert_nothing_left(core)
+
+
+def test_missing_file(core: AioHome) -> None:
+    assert_one_line_error(core.aio("run", "nowhere.json"), "nowhere.json: no such file")
+    assert_nothing_left(core)
+
+
+def test_unknown_var(core: AioHome) -> None:
+    path = core.task({"name": "x", "variables": {"a": "1"}, "steps": [{"cmd": "echo {{a}}"}]})
+    assert_one_line_error(
+        core.aio("run", str(path), "--var", "b=2"), "unknown variable 'b'", "variables: a"
+    )
+    assert_nothing_left(core)
+
+
+def test_malformed_var_argument(core: AioHome) -> None:
+    path = core.task({"name": "x", "steps": [{"cmd": "true"}]})
+    assert_one_line_error(core.aio("run", str(path), "--var", "no-equals"), "--var 'no-equals'")
+    assert_nothing_left(core)
+
+
+def test_repo_that_is_not_a_git_repository(core: AioHome) -> None:
+    plain = core.root / "plain"
+    plain.mkdir()
+    path = core.task({"name": "x", "repo": str(plain), "steps": [{"cmd": "true"}]})
+    assert_one_line_error(
+        core.aio("run", str(path)), str(path), "field 'repo'", f"{plain} is not a git repository"
+    )
+    assert_one_line_error(
+        core.aio("run", core.task({"name": "y", "repo": "absent", "steps": [{"cmd": "true"}]})),
+        "field 'repo'",
+        "absent does not exist",
+    )
+    assert_nothing_left(core)
+
+
+def test_branch_that_does_not_exist(core: AioHome) -> None:
+    repo = core.root / "repo"
+    make_repo(repo)
+    path = core.task(
+        {"name": "x", "repo": str(repo), "branch": "no-such-branch", "steps": [{"cmd": "true"}]}
+    )
+    assert_one_line_error(
+        core.aio("run", str(path)), str(path), "field 'branch'", "'no-such-branch' does not exist"
+    )
+    assert len(git(repo, "worktree", "list").splitlines()) == 1
+    assert_nothing_left(core)
+
+
+@pytest.mark.parametrize("verb", ["log", "kill", "rm", "a"])
+def test_unknown_job(core: AioHome, verb: str) -> None:
+    assert_one_line_error(core.aio(verb, "42"), "no job 42")
+    assert_one_line_error(core.aio(verb, "nosuch"), "no job named 'nosuch'")
+
+
+def test_bad_arguments_exit_2(home: AioHome) -> None:
+    result = home.aio("run")
+    assert result.returncode == 2
+    assert "aio run: the following arguments are required: file" in result.stderr
+    result = home.aio("ls", "--bogus")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_garbage_on_the_socket_gets_an_error_and_the_core_keeps_serving(core: AioHome) -> None:
+    reply = raw_http(core, b"\x00\xff\xfe\x16\x03 not http at all\r\n\r\n")
+    assert reply == b"" or (reply.startswith(b"HTTP/1.") and b" 400 " in reply.split(b"\r\n")[0])
+    reply = raw_http(core, bytes(range(256)) * 64)
+    assert reply == b"" or b" 400 " in reply.split(b"\r\n")[0]
+    assert core.ok("ls").startswith("#")
+    assert core.submit({"name": "after", "steps": [{"cmd": "true"}]}) == 1
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe\xfd", b"[1, 2]", b""])
+def test_post_jobs_with_a_bad_body_gets_a_json_400(core: AioHome, body: bytes) -> None:
+    head = (
+        "POST /jobs HTTP/1.1\r\nHost: aio\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    reply = raw_http(core, head + body)
+    status_line, _, rest = reply.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 400"), reply
+    headers, _, payload = rest.partition(b"\r\n\r\n")
+    assert b"application/json" in headers.lower()
+    assert json.loads(payload) == {"error": "request body: expected a JSON object"}
+    assert core.jobs() == []
+
+
+def test_post_jobs_with_neither_path_nor_task(core: AioHome) -> None:
+    from aio.client import CoreError
+
+    with pytest.raises(CoreError) as caught:
+        core.request("POST", "/jobs", {"vars": {}})
+    assert caught.value.status == 400
+    assert "expected 'path' (a task file) or 'task'" in str(caught.value)
+    with pytest.raises(CoreError) as caught:
+        core.request("POST", "/jobs", {"task": {"name": "x", "steps": []}, "vars": {}})
+    assert caught.value.status == 400
+    assert "field 'steps'" in str(caught.value)
+    with pytest.raises(CoreError) as caught:
+        core.request("POST", "/jobs", {"task": {"name": "x", "steps": [{"cmd": "1"}]}, "vars": 3})
+    assert "field 'vars'" in str(caught.value)
+    assert core.jobs() == []
+
+
+def test_unknown_route_is_a_json_404(core: AioHome) -> None:
+    from aio.client import CoreError
+
+    with pytest.raises(CoreError) as caught:
+        core.request("GET", "/nothing/here")
+    assert caught.value.status == 404
+    assert "GET /nothing/here" in str(caught.value)
+
+
+def test_bad_config_is_named_and_no_core_starts(home: AioHome) -> None:
+    home.write_config("workers = 0\n")
+    result = home.aio("ls")
+    assert result.returncode != 0
+    assert not home.client().is_running()
+    log = (home.path / "core.log").read_text()
+    assert "'workers' must be a whole number from 1 to 256" in log
+    assert str(Path(home.path / "config.toml")) in log
