@@ -170,7 +170,7 @@ class WebBridge:
             session.id_hash, session.readonly, session.expires_at
         )
         target = request.query.get("next", "/")
-        if not target.startswith("/") or target.startswith("//"):
+        if not _local_path(target):
             target = "/"
         response = web.HTTPSeeOther(target)
         response.set_cookie(
@@ -214,6 +214,17 @@ class WebBridge:
         await ws.prepare(request)
         await serve_attach(self.core, job, ws, mode="tail", readonly=session.readonly, size=size)
         return ws
+
+
+def _local_path(target: str) -> bool:
+    """Whether a redirect target stays on this server. Browsers drop tabs and newlines from a
+    Location and read a backslash as a slash, so "/<tab>/evil" would lead to //evil."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    )
 
 
 def _html(status: int, message: str) -> web.Response:

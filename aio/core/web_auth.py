@@ -70,7 +70,7 @@ class WebAccess:
         link = self._links.pop(hash_secret(token), None)
         readonly = False
         if link is None:
-            if not (self._static and hmac.compare_digest(token, self._static)):
+            if not (self._static and hmac.compare_digest(token.encode(), self._static.encode())):
                 return None
         else:
             readonly = link.readonly
