@@ -82,9 +82,11 @@ class Core:
         path = socket_path(self.home)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # stale: we hold the lock, so no core is serving it
-        self._runner = web.AppRunner(build_app(self), handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            build_app(self), handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
         await self._runner.setup()
-        site = web.UnixSite(self._runner, str(path), shutdown_timeout=1.0)
+        site = web.UnixSite(self._runner, str(path))
         await site.start()
         os.chmod(path, 0o600)
         await self.web.start()

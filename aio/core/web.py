@@ -90,13 +90,15 @@ class WebBridge:
                 web.get("/jobs/{id}", self.page),
                 web.get("/ws/events", self.events),
                 web.get("/ws/jobs/{id}", self.attach),
-                web.get("/favicon.ico", lambda _request: web.Response(status=204)),
+                web.get("/favicon.ico", _no_icon),
             ]
         )
         app.router.add_static("/static", web_folder(), append_version=False)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         try:
             await site.start()
         except OSError as exc:
@@ -225,6 +227,10 @@ def _local_path(target: str) -> bool:
         and "\\" not in target
         and target.isprintable()
     )
+
+
+async def _no_icon(_request: web.Request) -> web.Response:
+    return web.Response(status=204)
 
 
 def _html(status: int, message: str) -> web.Response:
