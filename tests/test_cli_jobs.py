@@ -154,6 +154,28 @@ def test_kill_marks_the_job_killed(home: AioHome) -> None:
     assert f"job {job_id} is already killed" in again.stderr
 
 
+def test_kill_ends_steps_that_ignore_sigterm_and_sighup(home: AioHome) -> None:
+    job_id = home.submit(
+        {
+            "name": "stubborn",
+            "steps": [{"cmd": "trap '' TERM HUP; sleep 60 & echo $! > pid; echo $$ >> pid; wait"}],
+        }
+    )
+    home.wait_step_running(job_id, 0)
+    pid_file = Path(home.job(job_id)["workdir"]) / "pid"
+    pids = wait_for(
+        lambda: (
+            pid_file.exists()
+            and len(pid_file.read_text().split()) == 2
+            and pid_file.read_text().split()
+        )
+    )
+    home.ok("kill", str(job_id))
+    assert home.wait_status(job_id, "killed")["exit_code"] is not None
+    for pid in map(int, pids):
+        wait_for(lambda pid=pid: not pid_alive(pid), 30, f"process {pid} of the killed job to end")
+
+
 def test_kill_cancels_a_queued_job(home: AioHome) -> None:
     home.write_config("workers = 1\n")
     blocker = home.submit({"name": "blocker", "steps": [{"cmd": "read x"}]})

@@ -191,6 +191,7 @@ class JobExecution:
         if self.child is None or self.child.exited or self.kill_reason is not None:
             return
         self.kill_reason = reason
+        self.child.kill_group_on_exit = True
         if reason == JobStatus.TIMEOUT:
             note = "\r\n[aio] timed out; stopping the job\r\n"
             self.output.emit(note.encode())

@@ -53,6 +53,7 @@ class PtyChild:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.pid = 0
         self.exited = False
+        self.kill_group_on_exit = False  # set while the job is being killed
 
     def start(self) -> None:
         """Spawn the child and start watching it. Raises OSError if it cannot start."""
@@ -128,6 +129,10 @@ class PtyChild:
     def _reap(self) -> None:
         loop = self._loop
         loop.remove_reader(self._pidfd)
+        if self.kill_group_on_exit:
+            # Steps that ignore SIGTERM and SIGHUP outlive the runner. Until it is reaped its pid
+            # still names the group and cannot be reused, so this SIGKILL hits only the job.
+            self.kill_now()
         try:
             _, status = os.waitpid(self.pid, 0)
         except ChildProcessError:
