@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -182,17 +183,21 @@ def check_record(record: dict, where: str) -> tuple[ToolManifest, str, str]:
 
 
 def _download(url: str, target: Path, catalog: str) -> str:
-    """Copy the tarball to `target`; returns its sha256."""
+    """Copy the tarball to `target`; returns its sha256. A relative `url` is taken from where
+    the catalog is (its URL, or its file's folder)."""
     digest = hashlib.sha256()
     size = 0
-    if url.startswith(("http://", "https://")):
-        import urllib.request
+    if catalog.startswith(("http://", "https://")):
+        from urllib.parse import urljoin
 
-        opener = urllib.request.urlopen(url, timeout=60)
-    else:
-        base = Path(catalog).expanduser().parent if "://" not in catalog else Path.cwd()
-        opener = (base / url).open("rb")
+        url = urljoin(catalog, url)
     try:
+        if url.startswith(("http://", "https://")):
+            import urllib.request
+
+            opener = urllib.request.urlopen(url, timeout=60)
+        else:
+            opener = (Path(catalog).expanduser().parent / url).open("rb")
         with opener as source, target.open("wb") as out:
             while chunk := source.read(1024 * 1024):
                 size += len(chunk)
@@ -301,9 +306,8 @@ def install_remote(
             f"{manifest.id} would shadow {names}; use --force to make this install the active one"
         )
     installs_dir(home).mkdir(mode=0o700, parents=True, exist_ok=True)
-    temp = installs_dir(home) / f".tmp-{install_id}"
-    shutil.rmtree(temp, ignore_errors=True)
-    temp.mkdir(mode=0o700)
+    # A folder of its own: another `aio install` of the same id may be running.
+    temp = Path(tempfile.mkdtemp(prefix=f".tmp-{install_id}-", dir=installs_dir(home)))
     try:
         tarball = temp / "download.tar"
         actual = _download(url, tarball, catalog)
@@ -343,7 +347,16 @@ def install_remote(
             "source_root": str(relative_root),
         }
         write_private(temp / "install.json", json.dumps(meta, indent=2) + "\n")
-        temp.rename(final)
+        try:
+            temp.rename(final)
+        except OSError:
+            if not final.is_dir():
+                raise
+            shutil.rmtree(temp, ignore_errors=True)  # the other install finished first
+            existing = next((r for r in all_records(home, ()) if r.install_id == install_id), None)
+            return InstallResult(
+                existing, f"{install_id} ({manifest.id}) is already installed", False
+            )
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
