@@ -70,6 +70,7 @@ class ToolRecord:
         return {
             "id": self.id,
             "kind": self.kind,
+            "path": str(self.source_root),
             "source_root": str(self.source_root),
             "manifest_path": str(self.manifest_path),
             "install_id": self.install_id,
