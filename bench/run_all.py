@@ -25,6 +25,9 @@ BENCHMARKS = [
     "bench_memory.py",
     "bench_web_relay.py",
     "bench_web_memory.py",
+    "bench_dashboard_start.py",
+    "bench_dashboard_keys.py",
+    "bench_dashboard_idle.py",
 ]
 TIMEOUT = 600  # seconds; each benchmark is meant to take under two minutes
 
