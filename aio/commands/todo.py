@@ -45,9 +45,19 @@ def cmd_todo(argv: list[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         sys.stdout.write(USAGE)
         return 0
-    as_json = "--json" in argv
-    show_all = "--all" in argv or "-a" in argv
-    words = [w for w in argv if w not in ("--json", "--all", "-a")]
+    # Flags may come anywhere, except inside a new todo's title (`t +Plan -a trip`), where
+    # only trailing ones count.
+    flags = ("--json", "--all", "-a")
+    if argv and argv[0].startswith("+"):
+        words = list(argv)
+        trailing: list[str] = []
+        while words and words[-1] in flags:
+            trailing.append(words.pop())
+    else:
+        words = [w for w in argv if w not in flags]
+        trailing = [w for w in argv if w in flags]
+    as_json = "--json" in trailing
+    show_all = "--all" in trailing or "-a" in trailing
     try:
         command = _parse(words, datetime.now())
     except TodoGrammarError as exc:

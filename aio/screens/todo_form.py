@@ -15,7 +15,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from aio.todo_grammar import ACCEPTED_FORMS, AddTodo, TodoGrammarError, build_add
+from aio.todo_grammar import (
+    ACCEPTED_FORMS,
+    AddTodo,
+    TodoGrammarError,
+    build_add,
+    parse_deadline,
+)
 from aio.todos import relative_time
 
 
@@ -88,8 +94,7 @@ class TodoFormScreen(ModalScreen[TodoFormResult | None]):
             save.disabled = True
             return
         try:
-            now = datetime.fromtimestamp(self.clock())
-            self.result = build_add(title, [t for t in tokens if t], now)
+            self.result = self._build(title, tokens)
         except TodoGrammarError as exc:
             self.result = None
             check.update(f"[red]{escape(str(exc))}[/red]")
@@ -97,6 +102,29 @@ class TodoFormScreen(ModalScreen[TodoFormResult | None]):
             return
         check.update(self._describe(self.result))
         save.disabled = False
+
+    def _build(self, title: str, tokens: list[str]) -> AddTodo:
+        """The todo the form describes. A deadline left as it was keeps its exact time, even
+        if it has passed, so fixing a title never forces a new deadline."""
+        now = datetime.fromtimestamp(self.clock())
+        checked = build_add(title, [], now)
+        todo = self.todo or {}
+        times = []
+        for text, key in zip(tokens, ("deadline", "virtual_deadline"), strict=True):
+            original = todo.get(key)
+            if not text:
+                times.append(None)
+            elif original is not None and text == deadline_text(original):
+                times.append(original)
+            else:
+                times.append(parse_deadline(text, now))
+        real, virtual = times
+        if real is not None and virtual is not None and virtual > real:
+            raise TodoGrammarError(
+                "the virtual deadline is later than the real one; "
+                "the virtual (self-imposed) deadline must not be later"
+            )
+        return AddTodo(checked.title, real, virtual)
 
     def _describe(self, todo: AddTodo) -> str:
         now = self.clock()
