@@ -63,7 +63,9 @@ class AioApp(App):
         home: Path,
         config: Config | None = None,
         clock: Callable[[], float] = time.time,
+        jobs: list[dict] | None = None,
     ) -> None:
+        """`jobs`, if given, is a fresh `GET /jobs` to draw before the event stream is up."""
         super().__init__()
         self.home = home
         self.config = config or Config()
@@ -71,7 +73,7 @@ class AioApp(App):
         self.core = AsyncCoreClient(home)
         self.actions = JobActions(self)
         self.todo_actions = TodoActions(self)
-        self.jobs: dict[int, dict] = {}
+        self.jobs: dict[int, dict] = {job["id"]: job for job in jobs or []}
         self.tasks: list[dict] = []
         self.task_errors: dict[str, str] = {}
         self.connected = False

@@ -1,6 +1,7 @@
 """The dashboard's connection to the core: requests, the event stream and attach streams.
 
-Uses aiohttp over the unix socket; never imports Textual (a test checks it).
+Uses aiohttp over the unix socket, imported on first use (off the dashboard's first frame);
+never imports Textual (a test checks it).
 """
 
 from __future__ import annotations
@@ -10,12 +11,24 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
-
-import aiohttp
 
 from aio.client import CoreError, CoreUnavailable
 from aio.locations import socket_path
+
+if TYPE_CHECKING:
+    import aiohttp
+
+
+async def load_aiohttp() -> None:
+    """Import aiohttp in a worker thread (it takes a while), so the UI keeps drawing."""
+    import sys
+
+    if "aiohttp" not in sys.modules:
+        import importlib
+
+        await asyncio.to_thread(importlib.import_module, "aiohttp")
 
 
 class AsyncCoreClient:
@@ -26,6 +39,8 @@ class AsyncCoreClient:
         self._session: aiohttp.ClientSession | None = None
 
     def _http(self) -> aiohttp.ClientSession:
+        import aiohttp
+
         if self._session is None or self._session.closed:
             connector = aiohttp.UnixConnector(path=str(socket_path(self.home)))
             self._session = aiohttp.ClientSession(connector=connector)
@@ -38,6 +53,9 @@ class AsyncCoreClient:
 
     async def request(self, method: str, path: str, body: dict | None = None) -> dict:
         """One request; the decoded JSON answer, or CoreError / CoreUnavailable."""
+        await load_aiohttp()
+        import aiohttp
+
         try:
             async with self._http().request(method, f"http://aio{path}", json=body) as answer:
                 try:
@@ -53,6 +71,9 @@ class AsyncCoreClient:
 
     async def events(self) -> AsyncIterator[dict]:
         """The core's events: a snapshot first, then every change, until the link drops."""
+        await load_aiohttp()
+        import aiohttp
+
         try:
             ws = await self._http().ws_connect("http://aio/events", heartbeat=30)
         except aiohttp.ClientConnectionError as exc:
@@ -68,6 +89,9 @@ class AsyncCoreClient:
         self, job_id: int, *, mode: str = "tail", size: tuple[int, int] | None = None
     ) -> AttachStream:
         """A live stream of a job's output, for previews and in-dashboard typing."""
+        await load_aiohttp()
+        import aiohttp
+
         query = {"mode": mode}
         if size is not None:
             query.update(cols=str(size[0]), rows=str(size[1]))
@@ -90,6 +114,8 @@ class AttachStream:
         self._ws = ws
 
     async def messages(self) -> AsyncIterator[bytes | dict]:
+        import aiohttp
+
         async for msg in self._ws:
             if msg.type == aiohttp.WSMsgType.BINARY:
                 yield msg.data

@@ -94,12 +94,13 @@ def cmd_dashboard(argv: list[str]) -> int:
     home = aio_home()
     try:
         config = load_config(home)
-        client()
+        jobs = client().request("GET", "/jobs")["jobs"]
     except ConfigError as exc:
         return fail(str(exc))
     except CoreUnavailable as exc:
         return fail(str(exc), 1)
     from aio.app import AioApp
 
-    AioApp(home, config).run()
+    # The first frame shows these jobs; the live event stream follows it.
+    AioApp(home, config, jobs=jobs).run()
     return 0
