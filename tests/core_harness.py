@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -219,7 +220,7 @@ class AioHome:
         return self.request("GET", "/jobs")["jobs"]
 
     def job(self, ref: int | str) -> dict:
-        return self.request("GET", f"/jobs/{ref}")["job"]
+        return self.request("GET", f"/jobs/{quote(str(ref), safe='')}")["job"]
 
     def wait_status(self, ref: int | str, *statuses: str, timeout: float = 30.0) -> dict:
         """Wait until job `ref` has one of `statuses`; return the job."""

@@ -7,11 +7,14 @@ temporary folder and is killed when the test ends.
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
-from core_harness import AioHome, require_tool, wait_for
+from core_harness import AioHome, aio_command, require_tool, wait_for
 
 
 class Tmux:
@@ -71,6 +74,20 @@ class Tmux:
             subprocess.run(
                 [self.tool, "-S", self.socket, "kill-server"], capture_output=True, timeout=15
             )
+
+
+def read_until(fd: int, text: bytes, timeout: float) -> bytes:
+    """Read from a pipe until `text` arrives; fail at the deadline or at end of file."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    while text not in data:
+        remaining = deadline - time.monotonic()
+        readable, _, _ = select.select([fd], [], [], max(0.0, remaining))
+        assert readable, f"timed out after {timeout:.0f}s waiting for {text!r}; got {data!r}"
+        chunk = os.read(fd, 65536)
+        assert chunk, f"end of output before {text!r}; got {data!r}"
+        data += chunk
+    return data
 
 
 @pytest.fixture
@@ -171,3 +188,42 @@ def test_attach_to_a_finished_job_replays_and_exits(home: AioHome) -> None:
     assert result.returncode == 0, result.stderr
     assert "all done" in result.stdout
     assert f"[aio] job {job_id} failed (exit 5)" in result.stderr
+
+
+def test_attach_replays_only_the_tail_but_log_has_everything(home: AioHome) -> None:
+    home.write_config("ring_bytes = 4096\n")
+    job_id = home.submit({"name": "long", "steps": [{"cmd": "seq 1 20000"}]})
+    home.wait_status(job_id, "done")
+    result = home.aio("a", str(job_id), stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    replay = result.stdout.replace("\r\n", "\n")
+    assert 0 < len(replay) <= 4096
+    assert replay.endswith("19999\n20000\n")
+    assert replay.splitlines()[0].isdigit()  # starts on a whole line
+    full = home.ok("log", str(job_id)).replace("\r\n", "\n")
+    assert full == "".join(f"{i}\n" for i in range(1, 20001))
+
+
+def test_a_client_that_dies_never_stops_the_job(home: AioHome) -> None:
+    job_id = home.submit(
+        {"name": "sturdy", "steps": [{"cmd": "echo up-$((2+2)); read x; echo got $x"}]}
+    )
+    home.wait_log(job_id, "up-4")
+    client = subprocess.Popen(
+        [*aio_command(), "a", str(job_id)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=home.env,
+    )
+    try:
+        assert b"up-4" in read_until(client.stdout.fileno(), b"up-4", 30)  # attached
+    finally:
+        client.kill()
+        client.wait()
+        client.stdin.close()
+        client.stdout.close()
+    assert home.job(job_id)["status"] == "running"
+    result = home.feed(job_id, "on\n")
+    assert "got on" in result.stdout
+    assert home.job(job_id)["status"] == "done"

@@ -108,6 +108,15 @@ def test_branch_that_does_not_exist(core: AioHome) -> None:
     assert_nothing_left(core)
 
 
+def test_repo_without_commits(core: AioHome) -> None:
+    empty = core.root / "empty"
+    empty.mkdir()
+    git(empty, "init", "-q")
+    path = core.task({"name": "x", "repo": str(empty), "steps": [{"cmd": "true"}]})
+    assert_one_line_error(core.aio("run", str(path)), "field 'repo'", "has no commits yet")
+    assert_nothing_left(core)
+
+
 @pytest.mark.parametrize("verb", ["log", "kill", "rm", "a"])
 def test_unknown_job(core: AioHome, verb: str) -> None:
     assert_one_line_error(core.aio(verb, "42"), "no job 42")

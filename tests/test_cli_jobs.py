@@ -27,6 +27,7 @@ def test_every_verb_has_help(home: AioHome, verb: str) -> None:
 
 def test_top_level_help_and_unknown_verb(home: AioHome) -> None:
     assert "aio run FILE" in home.ok("--help")
+    assert home.ok("--version").startswith("aio ")
     result = home.aio("frobnicate")
     assert result.returncode == 2
     assert result.stderr.strip().startswith("aio: unknown verb 'frobnicate'")
@@ -41,6 +42,17 @@ def test_run_prints_the_job_number_and_the_job_runs(home: AioHome) -> None:
     assert unpty(home.ok("log", str(first))) == "hello from aio\n"
     assert Path(job["folder"]).name == "1-hello"
     assert Path(job["workdir"]) == Path(job["folder"]) / "work"
+
+
+def test_job_folder_names_are_safe_and_steps_start_in_a_fresh_work_folder(home: AioHome) -> None:
+    job_id = home.submit(home.task({"name": "feat/x y:z", "steps": [{"cmd": "ls -A; pwd"}]}))
+    job = home.wait_status(job_id, "done")
+    folder = Path(job["folder"])
+    assert folder == home.path / "jobs" / "1-feat-x-y-z"
+    assert unpty(home.ok("log", str(job_id))) == f"{folder / 'work'}\n"
+    assert (folder / "task.json").exists()
+    assert home.job("feat/x y:z")["id"] == job_id
+    assert home.ok("log", "feat/x y:z") == home.ok("log", str(job_id))
 
 
 def test_run_wait_streams_output_and_exits_zero_when_done(home: AioHome) -> None:

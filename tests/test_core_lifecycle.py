@@ -118,6 +118,22 @@ def test_crash_recovery_marks_running_jobs_lost_and_runs_queued_ones(home: AioHo
     assert home.job(first)["status"] == "lost"
 
 
+def test_a_restart_keeps_records_and_logs(home: AioHome) -> None:
+    job_id = home.submit({"name": "kept", "steps": [{"cmd": "seq 1 3"}, {"cmd": "exit 2"}]})
+    before = home.wait_status(job_id, "failed")
+    home.ok("stop")
+    home.start()
+    after = home.job(job_id)
+    assert after == before
+    assert home.ok("log", "kept").replace("\r\n", "\n") == "1\n2\n3\n"
+    # An attach to a job of an earlier core replays its log and ends at once.
+    result = home.aio("a", str(job_id), stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.replace("\r\n", "\n") == "1\n2\n3\n"
+    assert f"[aio] job {job_id} failed (exit 2)" in result.stderr
+    assert home.submit({"name": "next", "steps": [{"cmd": "true"}]}) == job_id + 1
+
+
 def test_files_are_private(home: AioHome) -> None:
     # A permissive umask in the caller must not leak into the core's files.
     result = home.aio("run", str(home.task({"name": "p", "steps": [{"cmd": "echo x"}]})), umask=0)

@@ -120,6 +120,22 @@ def test_a_malformed_file_is_reported_and_the_core_keeps_working(core: AioHome) 
     atomic_write(no_steps, task_text("fixed", "echo fixed"))
     wait_for(lambda: jobs_from(core, no_steps), 30, "the fixed file to be queued")
     assert str(no_steps) not in core.request("GET", "/tasks")["errors"]
+    bad_json.unlink()
+    wait_for(
+        lambda: core.request("GET", "/tasks")["errors"] == {}, 30, "a deleted file's error to go"
+    )
+
+
+def test_a_deleted_file_with_variables_is_no_longer_listed(core: AioHome) -> None:
+    path = core.path / "tasks" / "menu.json"
+    atomic_write(path, task_text("menu", "echo {{x}}"))
+
+    def listed() -> bool:
+        return any(t["path"] == str(path) for t in core.request("GET", "/tasks")["tasks"])
+
+    wait_for(listed, 30, "the file to be listed")
+    path.unlink()
+    wait_for(lambda: not listed(), 30, "the deleted file to be unlisted")
 
 
 def test_dot_files_and_other_suffixes_are_ignored(home: AioHome) -> None:
