@@ -28,6 +28,9 @@ BENCHMARKS = [
     "bench_dashboard_start.py",
     "bench_dashboard_keys.py",
     "bench_dashboard_idle.py",
+    "bench_todo_add.py",
+    "bench_todo_list.py",
+    "bench_cli_overhead.py",
 ]
 TIMEOUT = 600  # seconds; each benchmark is meant to take under two minutes
 
