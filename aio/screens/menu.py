@@ -104,7 +104,11 @@ class VariablesScreen(ModalScreen[dict[str, str] | None]):
         self.refresh_preview()
 
     def values(self) -> dict[str, str]:
-        return {name: self.query_one(f"#var-{name}", Input).value for name in self.names}
+        """The values typed; an empty field without a default is left out, so the core says
+        the variable is missing instead of taking an empty string."""
+        defaults = self.task_info["variables"]
+        typed = {name: self.query_one(f"#var-{name}", Input).value for name in self.names}
+        return {k: v for k, v in typed.items() if v or defaults.get(k) is not None}
 
     @on(Input.Changed)
     def _changed(self) -> None:

@@ -2,12 +2,14 @@
 
 Bytes go through `pyte.ByteStream` (a UTF-8 character split across reads is kept), at most
 about 30 frames a second, and only dirty lines are re-rendered; strips are cached. pyte parses
-about 1 MB/s while a PTY can deliver 70+ MB/s, so when more arrives than a frame's parse budget
-the view jumps to the tail of the stream and says so (the complete output is in the log).
+0.1-1 MB/s while a PTY can deliver 70+ MB/s, so each frame parses for a bounded time, and when
+far more is pending the view jumps to the tail of the stream and says so (the complete output
+is in the log).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pyte
@@ -25,7 +27,9 @@ from aio.widgets.key_bytes import key_to_bytes
 from aio.widgets.terminal_style import CURSOR_STYLE, char_style
 
 FRAME_SECONDS = 1 / 30
-FEED_BUDGET = 16 * 1024  # bytes parsed per frame: about 20 ms of pyte
+FEED_BUDGET = 16 * 1024  # at most this many bytes parsed per frame
+PARSE_SECONDS = 0.015  # and at most this long: pyte parses plain text at only 0.1-0.3 MB/s
+PARSE_SLICE = 1024
 SKIP_THRESHOLD = 64 * 1024  # more pending than this: jump to the tail
 TAIL_BYTES = 16 * 1024
 RELEASE_KEY = "ctrl+right_square_bracket"
@@ -142,16 +146,11 @@ class TerminalView(Widget, can_focus=True):
         if budget is not None and self._pending_bytes > SKIP_THRESHOLD:
             self._skip_to_tail()
         data = b"".join(self._pending)
-        if budget is not None and len(data) > budget:
-            now, later = data[:budget], data[budget:]
-            self._pending = [later]
-            self._pending_bytes = len(later)
-        else:
-            now = data
-            self._pending = []
-            self._pending_bytes = 0
-        self._stream.feed(now)
-        self.fed_bytes += len(now)
+        parsed = self._parse(data, budget)
+        later = data[parsed:]
+        self._pending = [later] if later else []
+        self._pending_bytes = len(later)
+        self.fed_bytes += parsed
         self.frames += 1
         dirty = self._screen.dirty
         for line in dirty:
@@ -160,6 +159,21 @@ class TerminalView(Widget, can_focus=True):
         self.refresh()
         if self._pending:
             self._frame = self.set_timer(FRAME_SECONDS, self._render_frame)
+
+    def _parse(self, data: bytes, budget: int | None) -> int:
+        """Feed `data` to pyte: all of it, or slices until the frame's bytes or time are spent
+        (so a frame never blocks the app for long); how many bytes were parsed."""
+        if budget is None:
+            self._stream.feed(data)
+            return len(data)
+        deadline = time.perf_counter() + PARSE_SECONDS
+        limit = min(len(data), budget)
+        parsed = 0
+        while parsed < limit and (parsed == 0 or time.perf_counter() < deadline):
+            piece = data[parsed : min(parsed + PARSE_SLICE, limit)]
+            self._stream.feed(piece)
+            parsed += len(piece)
+        return parsed
 
     def _skip_to_tail(self) -> None:
         data = b"".join(self._pending)
