@@ -1,0 +1,110 @@
+"""Fixtures of the dashboard tests: a private `$AIO_HOME` and real in-process cores on it.
+
+Each test gets a short home under /tmp (unix socket paths are limited to about 107 bytes) with
+`AIO_HOME` pointing at it. At teardown every core the test started is stopped, and no process
+that carries the home in its environment (a job, a core) may be left running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from pilot_harness import CoreRunner, ServedCore, processes_with_home
+from tmux_terminal import TmuxTerminal
+
+
+@pytest.fixture
+def ui_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh, private `$AIO_HOME` with a config.toml; gone after the test."""
+    root = Path(tempfile.mkdtemp(prefix="aioui", dir="/tmp"))
+    home = root / "h"
+    home.mkdir(mode=0o700)
+    # For cores started as processes: the browser bridge on a free port, not the user's 7681.
+    (home / "config.toml").write_text("web_port = 0\n")
+    monkeypatch.setenv("AIO_HOME", str(home))
+    try:
+        yield home
+    finally:
+        strays = _reap(home)
+        shutil.rmtree(root, ignore_errors=True)
+    assert not strays, f"processes of {home} left running after the test: {strays}"
+
+
+def _reap(home: Path, grace: float = 5.0) -> list[int]:
+    """Wait (bounded) for the home's processes to end, kill what remains; return those pids."""
+    deadline = time.monotonic() + grace
+    strays = processes_with_home(home)
+    while strays and time.monotonic() < deadline:
+        time.sleep(0.05)
+        strays = processes_with_home(home)
+    for pid in strays:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return strays
+
+
+@pytest.fixture
+async def cores(ui_home: Path) -> AsyncIterator[CoreRunner]:
+    """Start real cores on the test's home with `await cores.start(...)`; all stopped after."""
+    runner = CoreRunner(ui_home)
+    try:
+        yield runner
+    finally:
+        await runner.stop_all()
+
+
+@pytest.fixture
+def served_core(ui_home: Path) -> Iterator[ServedCore]:
+    """A real `aio serve` process for the test's home (call `.start()`); stopped after."""
+    core = ServedCore(ui_home)
+    try:
+        yield core
+    finally:
+        core.stop()
+
+
+@pytest.fixture
+def utc() -> Iterator[None]:
+    """Local time is UTC for the test ("Started" is shown in local time)."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+
+
+def require_tool(name: str) -> str:
+    """The path of a tool a test needs; skip without it, or fail when AIO_REQUIRE_ALL=1."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"'{name}' is not installed (this test needs it)"
+    if os.environ.get("AIO_REQUIRE_ALL") == "1":
+        pytest.fail(f"{message}; AIO_REQUIRE_ALL=1 forbids skipping")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def tmux(ui_home: Path) -> Iterator[TmuxTerminal]:
+    """A window of a private tmux server (its own socket name), killed before the home goes."""
+    require_tool("tmux")
+    terminal = TmuxTerminal(f"aio-ui-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        yield terminal
+    finally:
+        terminal.kill()
