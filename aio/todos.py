@@ -32,13 +32,14 @@ class Urgency(StrEnum):
 
 
 URGENCY_ORDER = list(Urgency)
+_RANK = {level: rank for rank, level in enumerate(URGENCY_ORDER)}
 # One colour per urgency, shared by the dashboard (Rich styles), the CLI (ANSI) and JSON.
 URGENCY_COLOURS = {
-    Urgency.OVERDUE: ("bold red", "\x1b[1;31m"),
-    Urgency.BEHIND_PLAN: ("magenta", "\x1b[35m"),
-    Urgency.WITHIN_HOUR: ("dark_orange", "\x1b[38;5;208m"),
-    Urgency.WITHIN_DAY: ("yellow", "\x1b[33m"),
-    Urgency.LATER: ("green", "\x1b[32m"),
+    Urgency.OVERDUE: ("bold #ff5555", "\x1b[1;31m"),
+    Urgency.BEHIND_PLAN: ("#ff79c6", "\x1b[35m"),
+    Urgency.WITHIN_HOUR: ("bold #ffb86c", "\x1b[1;38;5;208m"),
+    Urgency.WITHIN_DAY: ("#f1fa8c", "\x1b[33m"),
+    Urgency.LATER: ("#50fa7b", "\x1b[32m"),
     Urgency.NONE: ("default", "\x1b[0m"),
     Urgency.DONE: ("dim", "\x1b[2m"),
 }
@@ -80,10 +81,10 @@ class Todo:
 
     def sort_key(self, now: float) -> tuple:
         nearest = self.next_deadline
-        return (URGENCY_ORDER.index(self.urgency(now)), nearest or float("inf"), self.id)
+        return (_RANK[self.urgency(now)], nearest or float("inf"), self.id)
 
-    def to_dict(self, now: float) -> dict:
-        level = self.urgency(now)
+    def to_dict(self, now: float, level: Urgency | None = None) -> dict:
+        level = level or self.urgency(now)
         return {
             "id": self.id,
             "title": self.title,
@@ -224,6 +225,30 @@ class TodoBook:
         self.conn.execute("UPDATE todos SET completed_at = NULL WHERE id = ?", (todo_id,))
         return self.get(todo_id)
 
+    def due(self, now: float) -> list[tuple[float, int, str]]:
+        """Deadlines of open todos that are due and have not fired: (time, id, which)."""
+        rows = self.conn.execute(
+            "SELECT deadline, id, 'real' FROM todos WHERE completed_at IS NULL "
+            "AND deadline_fired = 0 AND deadline <= ? "
+            "UNION ALL SELECT virtual_deadline, id, 'virtual' FROM todos "
+            "WHERE completed_at IS NULL AND virtual_fired = 0 AND virtual_deadline <= ? "
+            "ORDER BY 1, 2",
+            (now, now),
+        ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def next_unfired(self, now: float) -> float | None:
+        """The soonest deadline after `now` that has not fired, real or virtual."""
+        row = self.conn.execute(
+            "SELECT MIN(t) FROM ("
+            "SELECT MIN(deadline) AS t FROM todos WHERE completed_at IS NULL "
+            "AND deadline_fired = 0 AND deadline > ? "
+            "UNION ALL SELECT MIN(virtual_deadline) FROM todos WHERE completed_at IS NULL "
+            "AND virtual_fired = 0 AND virtual_deadline > ?)",
+            (now, now),
+        ).fetchone()
+        return row[0]
+
     def unfired(self) -> list[tuple[float, int, str]]:
         """Deadlines of open todos that have not fired yet: (time, id, 'real'|'virtual')."""
         rows = self.conn.execute(
@@ -241,3 +266,20 @@ class TodoBook:
     def mark_fired(self, todo_id: int, which: str) -> None:
         column = "deadline_fired" if which == "real" else "virtual_fired"
         self.conn.execute(f"UPDATE todos SET {column} = 1 WHERE id = ?", (todo_id,))
+
+    def fire_due(self, now: float) -> tuple[list[tuple[Todo, str]], float | None]:
+        """Mark every due, unfired deadline fired (in one transaction); return them with
+        their todos, and the next deadline to wait for."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            due = self.due(now)
+            fired = []
+            for _, todo_id, which in due:
+                self.mark_fired(todo_id, which)
+                fired.append((self.get(todo_id), which))
+            upcoming = self.next_unfired(now)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return fired, upcoming

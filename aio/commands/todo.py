@@ -87,8 +87,7 @@ def cmd_todo(argv: list[str]) -> int:
     _tell_core(home)
     now = book.clock()
     if as_json:
-        json.dump([t.to_dict(now) for t in changed], sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        sys.stdout.write(json.dumps([t.to_dict(now) for t in changed], indent=1) + "\n")
     else:
         for todo in changed:
             due = f" (due {todo.to_dict(now)['due']})" if todo.deadline else ""
@@ -105,13 +104,13 @@ def _tell_core(home) -> None:
 
 
 def _print_list(book, show_all: bool, as_json: bool) -> int:
-    from aio.todos import URGENCY_COLOURS, Urgency
+    from aio.todos import URGENCY_COLOURS, Urgency, relative_time
 
     todos = book.list(include_completed=show_all)
     now = book.clock()
     if as_json:
-        json.dump([t.to_dict(now) for t in todos], sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        # One write of compact JSON: indent's pure-Python encoder is 2x slower on long lists.
+        sys.stdout.write(json.dumps([t.to_dict(now) for t in todos]) + "\n")
         return 0
     if not todos:
         print("no todos" if show_all else "no open todos (aio t +Title 2h adds one)")
@@ -122,8 +121,8 @@ def _print_list(book, show_all: bool, as_json: bool) -> int:
             str(t.id),
             str(t.urgency(now)),
             t.title,
-            t.to_dict(now)["due"],
-            t.to_dict(now)["virtual_due"],
+            relative_time(t.deadline, now),
+            relative_time(t.virtual_deadline, now),
         )
         for t in todos
     ]

@@ -24,6 +24,7 @@ log = logging.getLogger("aio.core.todos")
 # The longest the timer sleeps at once: a wall-clock jump (suspend, clock change) is noticed
 # within this, since the loop's monotonic clock does not count a suspended machine.
 LONGEST_SLEEP = 3600.0
+SUMMARY_AFTER = 5  # more deadlines than this firing at once get one summary reminder
 
 Schedule = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
 
@@ -97,17 +98,31 @@ class TodoService:
     async def fire_due(self) -> None:
         """Fire every due deadline once, then arm the timer for the next one."""
         async with self._lock:
-            pending = await asyncio.to_thread(self._book.unfired)
             now = self.clock()
-            due = [(when, todo_id, which) for when, todo_id, which in pending if when <= now]
-            fired: list[tuple[Todo, str]] = []
-            for _, todo_id, which in due:
-                await asyncio.to_thread(self._book.mark_fired, todo_id, which)
-                fired.append((await asyncio.to_thread(self._book.get, todo_id), which))
-            upcoming = [when for when, *_ in pending if when > now]
+            fired, upcoming = await asyncio.to_thread(self._book.fire_due, now)
+        if len(fired) > SUMMARY_AFTER:
+            # Many at once (the core was down a long time): one notification, not a storm.
+            self._remind_many(fired, now)
+        else:
+            for todo, which in fired:
+                self._remind(todo, which, now)
+        self._arm(upcoming)
+
+    def _remind_many(self, fired: list[tuple[Todo, str]], now: float) -> None:
         for todo, which in fired:
-            self._remind(todo, which, now)
-        self._arm(upcoming[0] if upcoming else None)
+            self.fired.append((todo.id, which))
+        text = f"{len(fired)} todo deadlines passed while aio was not running"
+        log.info("reminder: %s", text)
+        self.events.publish(
+            {
+                "type": "reminder",
+                "which": "several",
+                "text": text,
+                "todos": [todo.to_dict(now) for todo, _ in fired],
+                "todo": fired[0][0].to_dict(now),
+            }
+        )
+        self._notify("aio: deadlines passed", text)
 
     def _remind(self, todo: Todo, which: str, now: float) -> None:
         self.fired.append((todo.id, which))

@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import Footer, Header
 
 from aio.client import CoreError, CoreUnavailable
-from aio.todos import URGENCY_COLOURS, Urgency, relative_time
 from aio.widgets.command_bar import CommandBar
+from aio.widgets.todo_table import TodoTable, todo_cells
 
-FIRST_ROWS = 100  # shown at once; the rest follow in batches, so a long list opens fast
-BATCH_ROWS = 1000
+__all__ = ["TodoTable", "TodosScreen", "todo_cells"]
+
 TICK_SECONDS = 15.0
-
-
-class TodoTable(DataTable):
-    """Todos keyed by number."""
-
-    COLUMNS = (
-        ("#", "id"),
-        ("Urgency", "urgency"),
-        ("Title", "title"),
-        ("Due", "due"),
-        ("Virtual", "virtual"),
-    )
-
-    def on_mount(self) -> None:
-        for label, key in self.COLUMNS:
-            self.add_column(label, key=key)
-
-
-def todo_cells(todo: dict, now: float) -> list:
-    level = Urgency(todo["urgency"])
-    style = URGENCY_COLOURS[level][0]
-    title_style = "strike dim" if level == Urgency.DONE else ""
-    return [
-        Text(str(todo["id"]), justify="right"),
-        Text(str(level), style=style),
-        Text(todo["title"], style=title_style),
-        relative_time(todo["deadline"], now),
-        relative_time(todo["virtual_deadline"], now),
-    ]
 
 
 class TodosScreen(Screen):
@@ -66,12 +34,11 @@ class TodosScreen(Screen):
         super().__init__()
         self.show_completed = False
         self.todos: list[dict] = []
-        self._ids: list[int] = []
         self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield TodoTable(cursor_type="row", zebra_stripes=True, id="todo-table")
+        yield TodoTable(id="todo-table")
         yield CommandBar(id="command-bar")
         yield Footer()
 
@@ -85,7 +52,8 @@ class TodosScreen(Screen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        # The list is kept current by events while away; only the relative times move on.
+        self._tick()
         self._ticker = self.set_interval(TICK_SECONDS, self._tick)
 
     def on_screen_suspend(self) -> None:
@@ -110,35 +78,28 @@ class TodosScreen(Screen):
             return
         selected = self.selected_id
         self.todos = answer["todos"]
-        self._ids = [t["id"] for t in self.todos]
-        table = self.table
-        table.clear()
-        now = self.app.clock()
-        table.add_rows(todo_cells(t, now) for t in self.todos[:FIRST_ROWS])
-        for start in range(FIRST_ROWS, len(self.todos), BATCH_ROWS):
-            await asyncio.sleep(0)  # let the first rows paint before the rest are added
-            batch = self.todos[start : start + BATCH_ROWS]
-            table.add_rows(todo_cells(t, now) for t in batch)
+        self.table.set_todos(self.todos, self.app.clock())
         self._restore(selected)
         shown = "all" if self.show_completed else "open"
         self.sub_title = f"{len(self.todos)} {shown} todo{'s' * (len(self.todos) != 1)}"
 
     def _restore(self, selected: int | None) -> None:
-        if selected is not None and selected in self._ids:
-            self.table.move_cursor(row=self._ids.index(selected))
+        if selected is None:
+            return
+        for row, todo in enumerate(self.todos):
+            if todo["id"] == selected:
+                self.table.move_cursor(row=row)
+                return
 
     def _tick(self) -> None:
-        now = self.app.clock()
-        for row, todo in enumerate(self.todos[: self.table.row_count]):
-            self.table.update_cell_at((row, 3), relative_time(todo["deadline"], now))
-            self.table.update_cell_at((row, 4), relative_time(todo["virtual_deadline"], now))
+        self.table.tick(self.app.clock())
 
     @property
     def selected_id(self) -> int | None:
         row = self.table.cursor_row
-        if row is None or not 0 <= row < min(len(self._ids), self.table.row_count):
+        if not 0 <= row < self.table.row_count:
             return None
-        return self._ids[row]
+        return self.table.todos[row]["id"]
 
     def _selected(self) -> dict | None:
         todo_id = self.selected_id
