@@ -145,7 +145,8 @@ def test_relative_times() -> None:
 
 def test_the_json_form_carries_urgency_and_colour() -> None:
     overdue = todo(NOW - 1).to_dict(NOW)
-    assert overdue["urgency"] == "overdue" and overdue["colour"] == URGENCY_COLOURS[Urgency.OVERDUE][0]
+    assert overdue["urgency"] == "overdue"
+    assert overdue["colour"] == URGENCY_COLOURS[Urgency.OVERDUE][0]
     assert overdue["due"] == "1s ago" and overdue["virtual_due"] == "-"
     assert todo().to_dict(NOW)["colour"] == URGENCY_COLOURS[Urgency.NONE][0]
     assert len({rich for rich, _ in URGENCY_COLOURS.values()}) == len(Urgency)
