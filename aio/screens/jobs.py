@@ -139,7 +139,10 @@ class JobsScreen(Screen):
                 elif item.get("type") == "size":
                     view.resize_screen(item["cols"], item["rows"])
                 elif item.get("type") == "notice":
-                    self.notify(item["text"], title=f"job {job_id}")
+                    if "output skipped" in item["text"]:
+                        view.note_skipped()  # the view's border says so; no toast storm
+                    else:
+                        self.notify(item["text"], title=f"job {job_id}")
         finally:
             await stream.close()
             if self._stream is stream:

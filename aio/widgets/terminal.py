@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pyte
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -32,6 +33,8 @@ PARSE_SECONDS = 0.015  # and at most this long: pyte parses plain text at only 0
 PARSE_SLICE = 1024
 SKIP_THRESHOLD = 64 * 1024  # more pending than this: jump to the tail
 TAIL_BYTES = 16 * 1024
+FLOOD_FRAME_SECONDS = 0.1  # after a skip, draw at 10 frames a second: the UI comes first
+FLOOD_HOLD_SECONDS = 1.0
 RELEASE_KEY = "ctrl+right_square_bracket"
 
 
@@ -98,6 +101,9 @@ class TerminalView(Widget, can_focus=True):
         self._pending_bytes = 0
         self._frame: Timer | None = None
         self._strips: dict[int, Strip] = {}
+        self._base: Style | None = None  # this widget's own style, resolved once per frame
+        self._combined: dict[Style, Style] = {}
+        self._flooding_until = 0.0
         self.fed_bytes = 0
         self.frames = 0
 
@@ -114,7 +120,16 @@ class TerminalView(Widget, can_focus=True):
         self._pending.append(data)
         self._pending_bytes += len(data)
         if self._frame is None:
-            self._frame = self.set_timer(FRAME_SECONDS, self._render_frame)
+            self._frame = self.set_timer(self._frame_delay(), self._render_frame)
+
+    def _frame_delay(self) -> float:
+        flooding = time.monotonic() < self._flooding_until
+        return FLOOD_FRAME_SECONDS if flooding else FRAME_SECONDS
+
+    def note_skipped(self, count: int = 0) -> None:
+        """Output was skipped before it reached us (the core resynchronised this view)."""
+        self._flooding_until = time.monotonic() + FLOOD_HOLD_SECONDS
+        self.skipped_bytes += max(count, 1)
 
     def reset(self, cols: int | None = None, rows: int | None = None) -> None:
         """Start over with an empty screen (another job, say)."""
@@ -143,6 +158,7 @@ class TerminalView(Widget, can_focus=True):
 
     def _render_frame(self, budget: int | None = FEED_BUDGET) -> None:
         self._frame = None
+        self._refresh_base_style()
         if budget is not None and self._pending_bytes > SKIP_THRESHOLD:
             self._skip_to_tail()
         data = b"".join(self._pending)
@@ -158,7 +174,7 @@ class TerminalView(Widget, can_focus=True):
         dirty.clear()
         self.refresh()
         if self._pending:
-            self._frame = self.set_timer(FRAME_SECONDS, self._render_frame)
+            self._frame = self.set_timer(self._frame_delay(), self._render_frame)
 
     def _parse(self, data: bytes, budget: int | None) -> int:
         """Feed `data` to pyte: all of it, or slices until the frame's bytes or time are spent
@@ -177,9 +193,11 @@ class TerminalView(Widget, can_focus=True):
 
     def _skip_to_tail(self) -> None:
         data = b"".join(self._pending)
-        tail = _trim_to_line(data[-TAIL_BYTES:])
-        self.skipped_bytes += len(data) - len(tail)
         cols, rows = self.screen_size
+        screenful = min(TAIL_BYTES, max(2048, cols * rows * 2))
+        tail = _trim_to_line(data[-screenful:])
+        self._flooding_until = time.monotonic() + FLOOD_HOLD_SECONDS
+        self.skipped_bytes += len(data) - len(tail)
         self._screen = pyte.Screen(cols, rows)
         self._stream = pyte.ByteStream(self._screen)
         self._strips.clear()
@@ -208,11 +226,26 @@ class TerminalView(Widget, can_focus=True):
         lowest = max(0, self._screen.lines - height)
         return min(lowest, max(0, self._screen.cursor.y + 1 - height))
 
+    def _refresh_base_style(self) -> None:
+        base = self.rich_style  # walks the DOM: once per frame, not once per line
+        if base != self._base:
+            self._base = base
+            self._combined.clear()
+            self._strips.clear()
+
+    def _with_base(self, style: Style) -> Style:
+        combined = self._combined.get(style)
+        if combined is None:
+            combined = self._combined[style] = self._base + style
+        return combined
+
     def render_line(self, y: int) -> Strip:
+        if self._base is None:
+            self._refresh_base_style()
         row = self._top_row() + y
         width = self.content_size.width
         if row >= self._screen.lines:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base)
         show_cursor = self.has_focus and not self._screen.cursor.hidden
         cursor = self._screen.cursor
         on_cursor_row = show_cursor and cursor.y == row
@@ -221,14 +254,13 @@ class TerminalView(Widget, can_focus=True):
             strip = self._build_strip(row, cursor.x if on_cursor_row else -1)
             if not on_cursor_row:
                 self._strips[row] = strip
-        return strip.crop_extend(0, width, self.rich_style)
+        return strip.crop_extend(0, width, self._base)
 
     def _build_strip(self, row: int, cursor_x: int) -> Strip:
         line = self._screen.buffer[row]
         segments: list[Segment] = []
         text: list[str] = []
         style = None
-        base = self.rich_style
         for x in range(self._screen.columns):
             char = line[x]
             if char.data == "":
@@ -247,12 +279,12 @@ class TerminalView(Widget, can_focus=True):
                 cell_style = cell_style + CURSOR_STYLE
             if cell_style is not style:
                 if text:
-                    segments.append(Segment("".join(text), base + style))
+                    segments.append(Segment("".join(text), self._with_base(style)))
                 text = []
                 style = cell_style
             text.append(char.data)
         if text:
-            segments.append(Segment("".join(text), base + style))
+            segments.append(Segment("".join(text), self._with_base(style)))
         return Strip(segments)
 
     def screen_text(self) -> list[str]:
@@ -261,12 +293,22 @@ class TerminalView(Widget, can_focus=True):
 
     # Focus and input
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        self._base = None
+        self._strips.clear()
+        self.refresh()
+
     def on_focus(self) -> None:
+        self._base = None  # the focused style differs
         self._strips.clear()
         self.refresh()
         self._announce_size()
 
     def on_blur(self) -> None:
+        self._base = None
         self._strips.clear()
         self.refresh()
 
