@@ -85,20 +85,21 @@ async def edit_todo(request: web.Request) -> web.Response:
     return web.json_response({"todo": todo.to_dict(service.clock())})
 
 
-async def complete_todos(request: web.Request) -> web.Response:
+async def _each(request: web.Request, method: str) -> web.Response:
+    """Complete or delete the todos a body names: all of them or, if one is unknown, none."""
     service = _service(request)
     try:
-        return _answer(service, await service.call("complete", _ids(await _body(request))))
+        return _answer(service, await service.call(method, _ids(await _body(request))))
     except TodoNotFound as exc:
         raise JobError(str(exc), 404) from None
+
+
+async def complete_todos(request: web.Request) -> web.Response:
+    return await _each(request, "complete")
 
 
 async def delete_todos(request: web.Request) -> web.Response:
-    service = _service(request)
-    try:
-        return _answer(service, await service.call("delete", _ids(await _body(request))))
-    except TodoNotFound as exc:
-        raise JobError(str(exc), 404) from None
+    return await _each(request, "delete")
 
 
 async def reopen_todo(request: web.Request) -> web.Response:
