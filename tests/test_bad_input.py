@@ -74,6 +74,13 @@ def test_unknown_var(core: AioHome) -> None:
     assert_nothing_left(core)
 
 
+def test_oversized_var_value(core: AioHome) -> None:
+    path = core.task({"name": "x", "steps": [{"cmd": "echo {{v}}"}]})
+    big = "v=" + "x" * (64 * 1024 + 1)
+    assert_one_line_error(core.aio("run", str(path), "--var", big), "variable 'v'", "over 64 KiB")
+    assert_nothing_left(core)
+
+
 def test_malformed_var_argument(core: AioHome) -> None:
     path = core.task({"name": "x", "steps": [{"cmd": "true"}]})
     assert_one_line_error(core.aio("run", str(path), "--var", "no-equals"), "--var 'no-equals'")
@@ -121,6 +128,16 @@ def test_repo_without_commits(core: AioHome) -> None:
 def test_unknown_job(core: AioHome, verb: str) -> None:
     assert_one_line_error(core.aio(verb, "42"), "no job 42")
     assert_one_line_error(core.aio(verb, "nosuch"), "no job named 'nosuch'")
+
+
+def test_kill_of_several_jobs_reports_each_unknown_one(core: AioHome) -> None:
+    job_id = core.submit({"name": "target", "steps": [{"cmd": "read x"}]})
+    core.wait_step_running(job_id, 0)
+    result = core.aio("kill", "98", str(job_id), "99")
+    assert result.returncode == 2
+    assert result.stdout.strip() == f"kill: job {job_id}"
+    assert result.stderr.strip().splitlines() == ["aio: no job 98", "aio: no job 99"]
+    assert core.wait_status(job_id, "killed")["status"] == "killed"
 
 
 def test_bad_arguments_exit_2(home: AioHome) -> None:

@@ -149,3 +149,14 @@ def test_dot_files_and_other_suffixes_are_ignored(home: AioHome) -> None:
     (tasks / ".hidden.json").write_text(task_text("hidden"))
     drop_sentinel(home, "i")
     assert [j["name"] for j in home.jobs()] == ["sentinel-i"]
+
+
+def test_extra_watch_folders_from_the_config(home: AioHome) -> None:
+    extra = home.root / "more-tasks"
+    extra.mkdir()
+    home.write_config(f'watch_folders = ["{extra}"]\n')
+    home.start()
+    path = extra / "extra.json"
+    atomic_write(path, task_text("from-extra", "echo extra"))
+    jobs = wait_for(lambda: jobs_from(home, path), 30, "the file in the extra folder to queue")
+    assert home.wait_status(jobs[0]["id"], "done")["name"] == "from-extra"

@@ -116,3 +116,18 @@ def test_two_jobs_of_one_repo_get_separate_worktrees(home: AioHome, repo) -> Non
     assert len(worktrees(path)) == 3
     assert unpty(home.ok("log", "main")).strip() == commits["main"]
     assert unpty(home.ok("log", "feature")).strip() == commits["feature"]
+
+
+def test_branch_may_be_a_commit(home: AioHome, repo) -> None:
+    path, commits = repo
+    task = home.task(
+        {
+            "name": "sha",
+            "repo": str(path),
+            "branch": commits["main"][:12],
+            "steps": [{"cmd": "git rev-parse HEAD"}],
+        }
+    )
+    result = home.aio("run", str(task), "--wait")
+    assert result.returncode == 0, result.stderr
+    assert unpty(result.stdout).strip() == commits["main"]
