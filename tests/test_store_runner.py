@@ -155,7 +155,8 @@ def test_runner_reports_each_step_on_the_status_pipe(tmp_path: Path) -> None:
     assert code == 0
     assert output == "one\ntwo\n"
     assert [line[:2] for line in lines] == [["S", "0"], ["E", "0"], ["S", "1"], ["E", "1"]]
-    assert lines[1][2] == "0" and lines[3][2] == "0"  # a step's code is its last command's
+    assert lines[1][2] == "0"
+    assert lines[3][2] == "0"  # a step's code is its last command's, not the first failing one
     times = [float(lines[0][2]), float(lines[1][3]), float(lines[2][2]), float(lines[3][3])]
     assert times == sorted(times)
     assert before - 1 <= times[0] <= time.time() + 1
