@@ -127,7 +127,7 @@ async def attach(
         session = _Session(ws, stdin_fd, stdout_fd, detach_key if interactive else None)
         try:
             if interactive:
-                tty.setraw(stdin_fd)
+                tty.setraw(stdin_fd, termios.TCSANOW)  # not TCSAFLUSH: keep what was typed
                 loop.add_signal_handler(signal.SIGWINCH, session.on_resize)
             if forward_input:
                 try:

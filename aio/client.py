@@ -118,8 +118,13 @@ def _unchunk(body: bytes) -> bytes:
 
 def start_core(home: Path, timeout: float = START_TIMEOUT) -> None:
     """Start `aio serve` detached and wait until it is ready (it says so on a pipe)."""
+    from aio.config import ConfigError, load_config
     from aio.locations import ensure_home
 
+    try:
+        load_config(home)  # a bad setting is reported here, not only in core.log
+    except ConfigError as exc:
+        raise CoreError(f"cannot start the core: {exc}", 400) from None
     ensure_home(home)
     deadline = time.monotonic() + timeout
     client = CoreClient(home)

@@ -7,6 +7,7 @@ still be used, and it is removed and pruned with the job's folder.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from pathlib import Path
 
@@ -18,7 +19,7 @@ def resolve_repo_path(repo: str, task_source: str | None) -> Path:
     path = Path(repo).expanduser()
     if not path.is_absolute() and task_source and Path(task_source).is_absolute():
         path = Path(task_source).parent / path
-    return path.absolute()
+    return Path(os.path.normpath(path.absolute()))
 
 
 def check_repo(repo: Path, branch: str | None, source: str | None) -> str:
@@ -48,6 +49,9 @@ def add_worktree(repo: Path, commit: str, target: Path) -> None:
     """Create a detached worktree of `repo` at `commit` in `target`."""
     import git
 
+    if target.exists():
+        # Left by a start the core did not finish (stopped mid-way): start afresh.
+        remove_worktree(repo, target)
     with git.Repo(repo) as repository:
         repository.git.worktree("add", "--detach", str(target), commit)
 
