@@ -98,7 +98,7 @@ def fill(home: str, count: int, seed: int) -> float:
 
 def add_first(home: str, title: str, run: int) -> None:
     """A todo that sorts before every other (overdue by over a year, earlier each run), written
-    without telling the core or the dashboards. Its deadline is marked as fired."""
+    straight to the database (the caller tells the core). Its deadline is marked as fired."""
     book = TodoBook(database_path(Path(home)))
     try:
         todo = book.add(title, time.time() - 400 * DAY - run * 60, None)
@@ -212,6 +212,8 @@ class Dashboard:
         self.runs += 1
         title = f"first-{self.name}-{self.runs:02d}"
         add_first(self.core.home, title, self.runs)
+        # As `aio t` does: tell the core, which tells the dashboard to reload its list.
+        request(self.core.home, "POST", "/todos/changed")
         count = self.todos + self.runs
         checks = {
             "screen": row_starts_with("#", "Urgency", "Title"),

@@ -64,9 +64,16 @@ def _answer(service, todos) -> web.Response:
 
 
 async def list_todos(request: web.Request) -> web.Response:
+    """Todos, most urgent first; `limit=N` sends only the first N (with the total)."""
     service = _service(request)
     every = request.query.get("all") in ("1", "true", "yes")
-    return _answer(service, await service.call("list", every))
+    raw_limit = request.query.get("limit")
+    if raw_limit is not None and (not raw_limit.isdigit() or int(raw_limit) == 0):
+        raise JobError("query 'limit': expected a whole number above 0")
+    todos = await service.call("list", every)
+    shown = todos[: int(raw_limit)] if raw_limit else todos
+    now = service.clock()
+    return web.json_response({"todos": [t.to_dict(now) for t in shown], "total": len(todos)})
 
 
 async def add_todo(request: web.Request) -> web.Response:

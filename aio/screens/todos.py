@@ -16,6 +16,7 @@ from aio.widgets.todo_table import TodoTable, todo_cells
 __all__ = ["TodoTable", "TodosScreen", "todo_cells"]
 
 TICK_SECONDS = 15.0
+FIRST_ROWS = 200  # fetched first, so the top of a long list shows at once
 
 
 class TodosScreen(Screen):
@@ -69,19 +70,24 @@ class TodosScreen(Screen):
 
     @work(exclusive=True, group="todos-load")
     async def reload(self) -> None:
-        """Fetch the todos and show them: the first rows at once, the rest in batches."""
-        query = "?all=1" if self.show_completed else ""
+        """Fetch the todos: the most urgent screenful first, so it shows at once, then all."""
+        query = "all=1&" if self.show_completed else ""
+        selected = self.selected_id
         try:
-            answer = await self.app.core.request("GET", f"/todos{query}")
+            first = await self.app.core.request("GET", f"/todos?{query}limit={FIRST_ROWS}")
+            self._show(first["todos"], first["total"], selected)
+            if first["total"] > len(first["todos"]):
+                answer = await self.app.core.request("GET", f"/todos?{query.rstrip('&')}")
+                self._show(answer["todos"], answer["total"], selected)
         except (CoreError, CoreUnavailable) as exc:
             self.sub_title = f"todos unavailable: {exc}"
-            return
-        selected = self.selected_id
-        self.todos = answer["todos"]
-        self.table.set_todos(self.todos, self.app.clock())
+
+    def _show(self, todos: list[dict], total: int, selected: int | None) -> None:
+        self.todos = todos
+        self.table.set_todos(todos, self.app.clock())
         self._restore(selected)
         shown = "all" if self.show_completed else "open"
-        self.sub_title = f"{len(self.todos)} {shown} todo{'s' * (len(self.todos) != 1)}"
+        self.sub_title = f"{total} {shown} todo{'s' * (total != 1)}"
 
     def _restore(self, selected: int | None) -> None:
         if selected is None:
