@@ -202,8 +202,8 @@ def test_unknown_route_is_a_json_404(core: AioHome) -> None:
 def test_bad_config_is_named_and_no_core_starts(home: AioHome) -> None:
     home.write_config("workers = 0\n")
     result = home.aio("ls")
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert not home.client().is_running()
-    log = (home.path / "core.log").read_text()
-    assert "'workers' must be a whole number from 1 to 256" in log
-    assert str(Path(home.path / "config.toml")) in log
+    assert "'workers' must be a whole number from 1 to 256" in result.stderr
+    assert str(Path(home.path / "config.toml")) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
