@@ -261,6 +261,21 @@ def _source_root(unpacked: Path) -> Path:
     raise InstallError(f"the tarball has no {MANIFEST_NAME} at its top")
 
 
+STALE_SECONDS = 24 * 3600
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Remove what installs killed mid-way left (a day old: no install runs that long)."""
+    import time
+
+    for temp in folder.glob(".tmp-cli_*"):
+        try:
+            if time.time() - temp.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(temp, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def run_build(manifest: ToolManifest, root: Path) -> tuple[int, str]:
     """Run `[exec].build` in `root`; (exit code, the tail of its output)."""
     import os
@@ -306,6 +321,7 @@ def install_remote(
             f"{manifest.id} would shadow {names}; use --force to make this install the active one"
         )
     installs_dir(home).mkdir(mode=0o700, parents=True, exist_ok=True)
+    _remove_stale_temporaries(installs_dir(home))
     # A folder of its own: another `aio install` of the same id may be running.
     temp = Path(tempfile.mkdtemp(prefix=f".tmp-{install_id}-", dir=installs_dir(home)))
     try:
