@@ -36,6 +36,7 @@ from aio.command_grammar import (
 from aio.config import Config
 from aio.job_actions import JobActions
 from aio.locations import socket_path
+from aio.palette import palette_commands
 from aio.screens.clis import ClisScreen
 from aio.screens.jobs import JobsScreen
 from aio.screens.todos import TodosScreen
@@ -282,14 +283,4 @@ class AioApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if isinstance(screen, JobsScreen):
-            yield SystemCommand("Attach to the selected job", "Raw attach", screen.action_attach)
-            yield SystemCommand("Run a task", "Open the task menu", self.action_menu)
-            yield SystemCommand(
-                "Kill the selected job", "SIGTERM, then SIGKILL", screen.action_kill
-            )
-            yield SystemCommand("Remove the selected job", "Folder too", screen.action_remove)
-            yield SystemCommand("Open the selected job's log", "Full log", screen.action_log)
-            yield SystemCommand("Type into the selected job", "Focus preview", screen.action_type)
-            yield SystemCommand("Open the selected job in a browser", "Web", screen.action_web)
-            yield SystemCommand("Command bar", "Focus the ❯ prompt", screen.action_command)
+        yield from palette_commands(self, screen)
