@@ -86,6 +86,15 @@ class CoreClient:
         return _decode_response(b"".join(chunks), method, path)
 
 
+def connect(home: Path | None = None) -> CoreClient:
+    """A client of this home's core, started in the background if none runs."""
+    from aio.locations import aio_home
+
+    core = CoreClient(home or aio_home())
+    core.ensure_running()
+    return core
+
+
 def _decode_response(raw: bytes, method: str, path: str) -> dict:
     head, _, body = raw.partition(b"\r\n\r\n")
     try:

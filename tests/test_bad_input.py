@@ -14,13 +14,19 @@ import pytest
 from core_harness import AioHome, git, make_repo, raw_http
 
 
-def assert_one_line_error(result, *expected: str) -> str:
+def one_line_error(result) -> str:
+    """The error line of a refused command (exit code 2, exactly one line on stderr)."""
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, f"expected a one-line error, got {result.stderr!r}"
-    for text in expected:
-        assert text in lines[0], f"{text!r} not in {lines[0]!r}"
     return lines[0]
+
+
+def assert_one_line_error(result, *expected: str) -> str:
+    line = one_line_error(result)
+    for text in expected:
+        assert text in line, f"{text!r} not in {line!r}"
+    return line
 
 
 def assert_nothing_left(home: AioHome) -> None:
@@ -62,28 +68,30 @@ def test_bad_task_file(core: AioHome, case: str) -> None:
 
 
 def test_missing_file(core: AioHome) -> None:
-    assert_one_line_error(core.aio("run", "nowhere.json"), "nowhere.json: no such file")
+    line = one_line_error(core.aio("run", "nowhere.json"))
+    assert "nowhere.json: no such file" in line
     assert_nothing_left(core)
 
 
 def test_unknown_var(core: AioHome) -> None:
     path = core.task({"name": "x", "variables": {"a": "1"}, "steps": [{"cmd": "echo {{a}}"}]})
-    assert_one_line_error(
-        core.aio("run", str(path), "--var", "b=2"), "unknown variable 'b'", "variables: a"
-    )
+    line = one_line_error(core.aio("run", str(path), "--var", "b=2"))
+    assert "unknown variable 'b'" in line and "variables: a" in line
     assert_nothing_left(core)
 
 
 def test_oversized_var_value(core: AioHome) -> None:
     path = core.task({"name": "x", "steps": [{"cmd": "echo {{v}}"}]})
     big = "v=" + "x" * (64 * 1024 + 1)
-    assert_one_line_error(core.aio("run", str(path), "--var", big), "variable 'v'", "over 64 KiB")
+    line = one_line_error(core.aio("run", str(path), "--var", big))
+    assert "variable 'v'" in line and "over 64 KiB" in line
     assert_nothing_left(core)
 
 
 def test_malformed_var_argument(core: AioHome) -> None:
     path = core.task({"name": "x", "steps": [{"cmd": "true"}]})
-    assert_one_line_error(core.aio("run", str(path), "--var", "no-equals"), "--var 'no-equals'")
+    line = one_line_error(core.aio("run", str(path), "--var", "no-equals"))
+    assert "--var 'no-equals'" in line
     assert_nothing_left(core)
 
 
@@ -91,14 +99,12 @@ def test_repo_that_is_not_a_git_repository(core: AioHome) -> None:
     plain = core.root / "plain"
     plain.mkdir()
     path = core.task({"name": "x", "repo": str(plain), "steps": [{"cmd": "true"}]})
-    assert_one_line_error(
-        core.aio("run", str(path)), str(path), "field 'repo'", f"{plain} is not a git repository"
-    )
-    assert_one_line_error(
-        core.aio("run", core.task({"name": "y", "repo": "absent", "steps": [{"cmd": "true"}]})),
-        "field 'repo'",
-        "absent does not exist",
-    )
+    line = one_line_error(core.aio("run", str(path)))
+    assert str(path) in line and "field 'repo'" in line
+    assert f"{plain} is not a git repository" in line
+    absent = core.task({"name": "y", "repo": "absent", "steps": [{"cmd": "true"}]})
+    line = one_line_error(core.aio("run", absent))
+    assert "field 'repo'" in line and "absent does not exist" in line
     assert_nothing_left(core)
 
 
@@ -120,14 +126,15 @@ def test_repo_without_commits(core: AioHome) -> None:
     empty.mkdir()
     git(empty, "init", "-q")
     path = core.task({"name": "x", "repo": str(empty), "steps": [{"cmd": "true"}]})
-    assert_one_line_error(core.aio("run", str(path)), "field 'repo'", "has no commits yet")
+    line = one_line_error(core.aio("run", str(path)))
+    assert "field 'repo'" in line and "has no commits yet" in line
     assert_nothing_left(core)
 
 
 @pytest.mark.parametrize("verb", ["log", "kill", "rm", "a"])
 def test_unknown_job(core: AioHome, verb: str) -> None:
-    assert_one_line_error(core.aio(verb, "42"), "no job 42")
-    assert_one_line_error(core.aio(verb, "nosuch"), "no job named 'nosuch'")
+    assert one_line_error(core.aio(verb, "42")) == "aio: no job 42"
+    assert one_line_error(core.aio(verb, "nosuch")) == "aio: no job named 'nosuch'"
 
 
 def test_kill_of_several_jobs_reports_each_unknown_one(core: AioHome) -> None:

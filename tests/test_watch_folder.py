@@ -136,6 +136,9 @@ def test_a_deleted_file_with_variables_is_no_longer_listed(core: AioHome) -> Non
     wait_for(listed, 30, "the file to be listed")
     path.unlink()
     wait_for(lambda: not listed(), 30, "the deleted file to be unlisted")
+    answer = core.request("GET", "/tasks")
+    assert str(path) not in answer["errors"]
+    assert [t["name"] for t in answer["tasks"] if t["origin"] == "watch"] == []
 
 
 def test_dot_files_and_other_suffixes_are_ignored(home: AioHome) -> None:

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from aio.commands.common import fail, parser
+from aio.commands.arguments import fail, parser
 
 HELPERS = ("list", "which", "doctor", "upgrade", "uninstall", "run")
 CLI_USAGE = """\

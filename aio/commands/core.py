@@ -7,7 +7,7 @@ import contextlib
 import os
 import select
 
-from aio.commands.common import fail, parser
+from aio.commands.arguments import fail, parser
 from aio.locations import aio_home, lock_path
 
 
@@ -87,14 +87,13 @@ def _wait_for_exit(pid: int, timeout: float) -> bool:
 
 def cmd_dashboard(argv: list[str]) -> int:
     """Open the dashboard, starting the core first if none is running."""
-    from aio.client import CoreUnavailable
-    from aio.commands.common import client
+    from aio.client import CoreUnavailable, connect
     from aio.config import ConfigError, load_config
 
     home = aio_home()
     try:
         config = load_config(home)
-        jobs = client().request("GET", "/jobs")["jobs"]
+        jobs = connect().request("GET", "/jobs")["jobs"]
     except ConfigError as exc:
         return fail(str(exc))
     except CoreUnavailable as exc:

@@ -7,7 +7,8 @@ import os
 import shutil
 import sys
 
-from aio.commands.common import client, fail, parser, reports_core_errors
+from aio.client import connect
+from aio.commands.arguments import fail, parser, reports_core_errors
 from aio.locations import aio_home
 
 
@@ -47,7 +48,7 @@ def cmd_run(argv: list[str]) -> int:
     path = os.path.abspath(args.file)
     if not os.path.exists(path):
         return fail(f"{args.file}: no such file")
-    core = client()
+    core = connect()
     answer = core.request("POST", "/jobs", {"path": path, "vars": variables, "cwd": os.getcwd()})
     job = answer["job"]
     if not args.wait:
@@ -73,7 +74,7 @@ def cmd_ls(argv: list[str]) -> int:
     p = parser("ls", "List jobs: number, name, status, step i/n, exit code, duration.")
     p.add_argument("--json", action="store_true", help="print the jobs as JSON")
     args = p.parse_args(argv)
-    jobs = client().request("GET", "/jobs")["jobs"]
+    jobs = connect().request("GET", "/jobs")["jobs"]
     if args.json:
         json.dump(jobs, sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -90,7 +91,7 @@ def cmd_log(argv: list[str]) -> int:
     p.add_argument("job", help="job number or name")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing until it ends")
     args = p.parse_args(argv)
-    job = client().request("GET", f"/jobs/{_quote(args.job)}")["job"]
+    job = connect().request("GET", f"/jobs/{_quote(args.job)}")["job"]
     if job["folder_removed"]:
         return fail(f"job {job['id']}: its folder and log were removed (older than kept jobs)")
     if args.follow and job["status"] in ("queued", "running"):
@@ -128,7 +129,7 @@ def cmd_attach(argv: list[str]) -> int:
         detach = parse_control_key(load_config(home).detach_key)
     except ConfigError as exc:
         return fail(str(exc))
-    job = client().request("GET", f"/jobs/{_quote(args.job)}")["job"]
+    job = connect().request("GET", f"/jobs/{_quote(args.job)}")["job"]
     from aio.attach import run_attach
 
     if os.isatty(0):
@@ -146,7 +147,7 @@ def _each_job(verb: str, description: str, path: str, method: str):
         p = parser(verb, description)
         p.add_argument("jobs", nargs="+", help="job numbers or names")
         args = p.parse_args(argv)
-        core = client()
+        core = connect()
         code = 0
         for ref in args.jobs:
             from aio.client import CoreError

@@ -6,7 +6,8 @@ import os
 import sys
 from urllib.parse import quote
 
-from aio.commands.common import client, parser, reports_core_errors
+from aio.client import connect
+from aio.commands.arguments import parser, reports_core_errors
 
 
 def can_open_browser() -> bool:
@@ -34,7 +35,7 @@ def cmd_web(argv: list[str]) -> int:
     p.add_argument("--read-only", action="store_true", help="the viewer may watch but not type")
     p.add_argument("--no-open", action="store_true", help="only print the link")
     args = p.parse_args(argv)
-    core = client()
+    core = connect()
     job = None
     if args.job is not None:
         job = core.request("GET", f"/jobs/{quote(args.job, safe='')}")["job"]["id"]

@@ -1,4 +1,5 @@
-"""What every verb shares: argument parsing that exits 2, the core client, error printing."""
+"""How verbs read their arguments and report refusals: argparse that exits 2, one-line errors,
+and the core's refusals turned into exit codes (2 for bad input, 1 otherwise)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 
-from aio.client import CoreClient, CoreError, CoreUnavailable
-from aio.locations import aio_home
+from aio.client import CoreError, CoreUnavailable
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -21,14 +21,6 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def parser(verb: str, description: str) -> ArgumentParser:
     return ArgumentParser(prog=f"aio {verb}", description=description)
-
-
-def client(start: bool = True) -> CoreClient:
-    """A client of this home's core, started in the background if `start` and none runs."""
-    core = CoreClient(aio_home())
-    if start:
-        core.ensure_running()
-    return core
 
 
 def fail(message: str, code: int = 2) -> int:
