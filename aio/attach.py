@@ -119,7 +119,8 @@ async def attach(
     loop = asyncio.get_running_loop()
     saved_tty = termios.tcgetattr(stdin_fd) if interactive else None
     result = AttachResult(detached=False)
-    async with aiohttp.ClientSession(connector=connector) as http:
+    # A larger read buffer: fewer, bigger reads when a job floods the terminal.
+    async with aiohttp.ClientSession(connector=connector, read_bufsize=1 << 20) as http:
         try:
             ws = await http.ws_connect(url, max_msg_size=64 * 1024 * 1024, heartbeat=30)
         except aiohttp.WSServerHandshakeError as exc:

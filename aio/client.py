@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -127,6 +125,9 @@ def _unchunk(body: bytes) -> bytes:
 
 def start_core(home: Path, timeout: float = START_TIMEOUT) -> None:
     """Start `aio serve` detached and wait until it is ready (it says so on a pipe)."""
+    import select
+    import subprocess
+
     from aio.config import ConfigError, load_config
     from aio.locations import ensure_home
 

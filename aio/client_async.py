@@ -43,7 +43,7 @@ class AsyncCoreClient:
 
         if self._session is None or self._session.closed:
             connector = aiohttp.UnixConnector(path=str(socket_path(self.home)))
-            self._session = aiohttp.ClientSession(connector=connector)
+            self._session = aiohttp.ClientSession(connector=connector, read_bufsize=1 << 20)
         return self._session
 
     async def close(self) -> None:

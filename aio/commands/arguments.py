@@ -9,6 +9,9 @@ from collections.abc import Callable
 from functools import wraps
 
 from aio.client import CoreError, CoreUnavailable
+from aio.commands import fail
+
+__all__ = ["ArgumentParser", "fail", "parser", "reports_core_errors"]
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -21,11 +24,6 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def parser(verb: str, description: str) -> ArgumentParser:
     return ArgumentParser(prog=f"aio {verb}", description=description)
-
-
-def fail(message: str, code: int = 2) -> int:
-    sys.stderr.write(f"aio: {message}\n")
-    return code
 
 
 def reports_core_errors(verb: Callable[[list[str]], int]) -> Callable[[list[str]], int]:

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from aio.commands.arguments import fail, parser
+from aio.commands import fail  # not .arguments: `aio cli ID` must not pay for argparse
 
 HELPERS = ("list", "which", "doctor", "upgrade", "uninstall", "run")
 CLI_USAGE = """\
@@ -47,6 +47,8 @@ def _tell_core(home: Path) -> None:
 
 
 def cmd_install(argv: list[str]) -> int:
+    from aio.commands.arguments import parser
+
     p = parser(
         "install",
         "Install an external CLI: a folder or flow-tool.toml (linked, never copied), "
@@ -105,6 +107,7 @@ def _run(name: str, args: list[str]) -> int:
 def _helper(verb: str, argv: list[str]) -> int:
     from aio.clis.install import InstallError
     from aio.clis.registry import ToolNotFound
+    from aio.commands.arguments import parser
     from aio.config import ConfigError
 
     p = parser(f"cli {verb}", CLI_USAGE.splitlines()[HELPERS.index(verb) + 1].split("  ")[-1])

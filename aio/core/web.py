@@ -198,7 +198,7 @@ class WebBridge:
     async def events(self, request: web.Request) -> web.StreamResponse:
         if self._session(request) is None:
             return web.Response(status=401, text="no session\n")
-        ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS)
+        ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, compress=False)
         await ws.prepare(request)
         await serve_events(self.core, ws, with_tasks=False)
         return ws
@@ -212,7 +212,9 @@ class WebBridge:
         except Exception:
             return web.Response(status=404, text="no such job\n")
         size = parse_size(request.query.get("cols"), request.query.get("rows"))
-        ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=1024 * 1024)
+        ws = web.WebSocketResponse(
+            heartbeat=HEARTBEAT_SECONDS, max_msg_size=1024 * 1024, compress=False
+        )
         await ws.prepare(request)
         await serve_attach(self.core, job, ws, mode="tail", readonly=session.readonly, size=size)
         return ws
