@@ -65,7 +65,7 @@ class Todo:
             return Urgency.OVERDUE
         if self.virtual_deadline is not None and self.virtual_deadline <= now:
             return Urgency.BEHIND_PLAN
-        nearest = self.next_deadline
+        nearest = self.virtual_deadline if self.virtual_deadline is not None else self.deadline
         if nearest is None:
             return Urgency.NONE
         if nearest - now <= HOUR:
@@ -80,7 +80,7 @@ class Todo:
         return min(times) if times else None
 
     def sort_key(self, now: float) -> tuple:
-        nearest = self.next_deadline
+        nearest = self.virtual_deadline if self.virtual_deadline is not None else self.deadline
         return (_RANK[self.urgency(now)], nearest or float("inf"), self.id)
 
     def to_dict(self, now: float, level: Urgency | None = None) -> dict:

@@ -9,16 +9,6 @@ import json
 import sys
 from datetime import datetime
 
-from aio.todo_grammar import (
-    AddTodo,
-    CompleteTodos,
-    DeleteTodos,
-    ListTodos,
-    TodoGrammarError,
-    build_add,
-    parse_todo_command,
-)
-
 USAGE = """\
 usage: aio t [+TITLE [DEADLINE [VIRTUAL]] | done N... | rm N... | ✓N | ✗N] [--all] [--json]
 
@@ -34,6 +24,8 @@ Deadlines: 30m 2h 1d 1w, combinations like 1d4h, 2026-01-15 (end of that day),
 
 
 def _parse(words: list[str], now: datetime):
+    from aio.todo_grammar import build_add, parse_todo_command
+
     # The shell has already removed quotes: `aio t +"Read chapter 2" 1w` arrives as
     # ['+Read chapter 2', '1w'], so a first word with spaces is a quoted title.
     if len(words) > 1 and words[0].startswith("+") and any(c.isspace() for c in words[0]):
@@ -58,14 +50,28 @@ def cmd_todo(argv: list[str]) -> int:
         trailing = [w for w in argv if w in flags]
     as_json = "--json" in trailing
     show_all = "--all" in trailing or "-a" in trailing
+    from aio.locations import aio_home, database_path
+    from aio.todos import TodoBook, TodoNotFound
+
+    if not words:  # the common case, `aio t`: no grammar to load
+        book = TodoBook(database_path(aio_home()))
+        try:
+            return _print_list(book, show_all, as_json)
+        finally:
+            book.close()
+    from aio.todo_grammar import (
+        AddTodo,
+        CompleteTodos,
+        DeleteTodos,
+        ListTodos,
+        TodoGrammarError,
+    )
+
     try:
         command = _parse(words, datetime.now())
     except TodoGrammarError as exc:
         sys.stderr.write(f"aio t: {exc}\n")
         return 2
-    from aio.locations import aio_home, database_path
-    from aio.todos import TodoBook, TodoNotFound
-
     home = aio_home()
     book = TodoBook(database_path(home))
     try:
