@@ -323,10 +323,11 @@ async def open_dashboard(
     home: Path,
     clock: Callable[[], float] = time.time,
     size: tuple[int, int] = (120, 36),
+    config: Config | None = None,
 ) -> AsyncIterator[Dashboard]:
     """Run the dashboard headless against the core of `home` until it is connected."""
     log = MessageLog()
-    app = AioApp(home, Config(), clock=clock)
+    app = AioApp(home, config or Config(), clock=clock)
     async with app.run_test(size=size, message_hook=log) as pilot:
         dashboard = Dashboard(app, pilot, log)
         await dashboard.wait(lambda: app.connected, "the dashboard to connect to the core")

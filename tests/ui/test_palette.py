@@ -1,4 +1,5 @@
-"""The command palette offers every action of the screen it is opened on."""
+"""The command palette offers every action of the screen it is opened on; keys follow the
+user's keymap."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from pilot_harness import CoreRunner, core_config, open_dashboard
 
+from aio.config import config_from_mapping
 from aio.palette import palette_commands
 from aio.screens.clis import ClisScreen
 from aio.screens.jobs import JobsScreen
@@ -48,3 +50,18 @@ async def test_each_screen_lists_its_actions_and_the_other_screens(
         )
         await go_to_jobs.callback()
         await ui.wait(lambda: isinstance(ui.app.screen, JobsScreen), "back on the Jobs screen")
+
+
+async def test_the_keymap_in_the_config_rebinds_keys_by_binding_id(
+    ui_home: Path, cores: CoreRunner
+) -> None:
+    await cores.start(core_config())
+    config = config_from_mapping({"keymap": {"app.todos": "T", "app.clis": "C"}})
+    async with open_dashboard(ui_home, config=config) as ui:
+        await ui.pilot.press("2")  # no longer bound: 'T' is the Todos key now
+        await ui.pilot.pause(0.2)
+        assert isinstance(ui.app.screen, JobsScreen)
+        await ui.pilot.press("T")
+        await ui.wait(lambda: isinstance(ui.app.screen, TodosScreen), "T to open Todos")
+        await ui.pilot.press("C")
+        await ui.wait(lambda: isinstance(ui.app.screen, ClisScreen), "C to open the CLIs")
