@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from aio import messages
-from aio.client import CoreUnavailable
+from aio.client import CoreError, CoreUnavailable
 from aio.client_async import AsyncCoreClient
 from aio.command_grammar import (
     Attach,
@@ -280,6 +280,16 @@ class AioApp(App):
         job = await self.actions.find(ref)
         if job is not None:
             await self.push_screen(LogScreen(job))
+
+    async def ask_core(
+        self, method: str, path: str, body: dict | None = None, *, title: str = "aio"
+    ) -> dict | None:
+        """A request to the core; a refusal or a missing core becomes a notification (None)."""
+        try:
+            return await self.core.request(method, path, body)
+        except (CoreError, CoreUnavailable) as exc:
+            self.notify(str(exc), severity="error", title=title)
+            return None
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from aio.client import CoreError, CoreUnavailable
-
 if TYPE_CHECKING:
     from aio.app import AioApp
 
@@ -21,37 +19,26 @@ class JobActions:
     def __init__(self, app: AioApp) -> None:
         self.app = app
 
-    @property
-    def client(self):
-        return self.app.core
-
-    async def _request(self, method: str, path: str, body: dict | None = None) -> dict | None:
-        try:
-            return await self.client.request(method, path, body)
-        except (CoreError, CoreUnavailable) as exc:
-            self.app.notify(str(exc), severity="error", title="aio")
-            return None
-
     def _job_ref(self, ref: str) -> str:
         return quote(ref.strip().removeprefix("#"), safe="")
 
     async def find(self, ref: str) -> dict | None:
-        answer = await self._request("GET", f"/jobs/{self._job_ref(ref)}")
+        answer = await self.app.ask_core("GET", f"/jobs/{self._job_ref(ref)}")
         return answer["job"] if answer else None
 
     async def kill(self, ref: str) -> None:
-        answer = await self._request("POST", f"/jobs/{self._job_ref(ref)}/kill")
+        answer = await self.app.ask_core("POST", f"/jobs/{self._job_ref(ref)}/kill")
         if answer:
             self.app.notify(f"job {answer['job']['id']} killed", title="aio")
 
     async def remove(self, ref: str) -> None:
-        answer = await self._request("DELETE", f"/jobs/{self._job_ref(ref)}")
+        answer = await self.app.ask_core("DELETE", f"/jobs/{self._job_ref(ref)}")
         if answer:
             self.app.notify(f"job {answer['removed']} removed", title="aio")
 
     async def run_path(self, path: str, variables: dict[str, str] | None = None) -> dict | None:
         body = {"path": path, "vars": variables or {}, "cwd": os.getcwd()}
-        answer = await self._request("POST", "/jobs", body)
+        answer = await self.app.ask_core("POST", "/jobs", body)
         if answer:
             job = answer["job"]
             self.app.notify(f"job {job['id']} {job['name']} queued", title="aio")
@@ -76,7 +63,7 @@ class JobActions:
         job = await self.find(ref)
         if job is None:
             return
-        answer = await self._request("POST", "/web/links", {"job": job["id"]})
+        answer = await self.app.ask_core("POST", "/web/links", {"job": job["id"]})
         if answer is None:
             return
         url = answer["url"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from aio.text_table import text_table
+
 STATUS_COLOURS = {
     "queued": "\x1b[2m",
     "running": "\x1b[36m",
@@ -13,7 +15,6 @@ STATUS_COLOURS = {
     "timeout": "\x1b[35m",
     "lost": "\x1b[31;2m",
 }
-RESET = "\x1b[0m"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -59,13 +60,5 @@ def jobs_table(jobs: list[dict], colour: bool, now: float | None = None) -> str:
         )
         for j in jobs
     ]
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    for row in rows:
-        cells = [c.ljust(w) for c, w in zip(row, widths, strict=True)]
-        if colour:
-            cells[2] = f"{STATUS_COLOURS.get(row[2], '')}{cells[2]}{RESET}"
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines) + "\n"
+    colours = [STATUS_COLOURS.get(row[2], "") for row in rows] if colour else None
+    return text_table(headers, rows, colour_column=2, colours=colours)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 
@@ -51,27 +51,15 @@ class Step:
         return self.finished_at - self.started_at
 
     def to_dict(self) -> dict:
-        return {
-            "desc": self.desc,
-            "cmd": self.cmd,
-            "status": str(self.status),
-            "exit_code": self.exit_code,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "timeout": self.timeout,
-        }
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["status"] = str(self.status)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Step:
-        return cls(
-            desc=data["desc"],
-            cmd=data["cmd"],
-            status=StepStatus(data.get("status", "pending")),
-            exit_code=data.get("exit_code"),
-            started_at=data.get("started_at"),
-            finished_at=data.get("finished_at"),
-            timeout=data.get("timeout"),
-        )
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        values["status"] = StepStatus(data.get("status", "pending"))
+        return cls(**values)
 
 
 @dataclass(slots=True)
@@ -116,47 +104,23 @@ class Job:
         return f"{self.current_step + 1}/{n}"
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "status": str(self.status),
-            "steps": [s.to_dict() for s in self.steps],
-            "created_at": self.created_at,
-            "folder": self.folder,
-            "source": self.source,
-            "repo": self.repo,
-            "branch": self.branch,
-            "workdir": self.workdir,
-            "timeout": self.timeout,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "exit_code": self.exit_code,
-            "current_step": self.current_step,
-            "error": self.error,
-            "folder_removed": self.folder_removed,
-            "variables": dict(self.variables),
-            "log_path": self.log_path,
-        }
+        """The job as JSON-ready data (what the API and the event stream carry)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data.update(
+            status=str(self.status),
+            steps=[s.to_dict() for s in self.steps],
+            variables=dict(self.variables),
+            log_path=self.log_path,
+        )
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Job:
-        return cls(
-            id=data["id"],
-            name=data["name"],
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        values.update(
             status=JobStatus(data["status"]),
             steps=[Step.from_dict(s) for s in data["steps"]],
-            created_at=data["created_at"],
-            folder=data["folder"],
-            source=data.get("source"),
-            repo=data.get("repo"),
-            branch=data.get("branch"),
-            workdir=data.get("workdir"),
-            timeout=data.get("timeout"),
-            started_at=data.get("started_at"),
-            finished_at=data.get("finished_at"),
-            exit_code=data.get("exit_code"),
-            current_step=data.get("current_step"),
-            error=data.get("error"),
             folder_removed=bool(data.get("folder_removed")),
             variables=dict(data.get("variables") or {}),
         )
+        return cls(**values)

@@ -146,10 +146,10 @@ def _list(home, catalog, dev_roots, args) -> int:
         )
         for t in tools
     ]
+    from aio.text_table import text_table
+
     headers = ("ID", "KIND", "VERSION", "PATH", "CONFLICTS")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    for row in [headers, *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    sys.stdout.write(text_table(headers, rows))
     return 0
 
 

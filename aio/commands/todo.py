@@ -110,7 +110,8 @@ def _tell_core(home) -> None:
 
 
 def _print_list(book, show_all: bool, as_json: bool) -> int:
-    from aio.todos import URGENCY_COLOURS, Urgency, relative_time
+    from aio.text_table import text_table
+    from aio.todos import URGENCY_COLOURS, relative_time
 
     todos = book.list(include_completed=show_all)
     now = book.clock()
@@ -132,14 +133,7 @@ def _print_list(book, show_all: bool, as_json: bool) -> int:
         )
         for t in todos
     ]
+    colours = [URGENCY_COLOURS[todo.urgency(now)][1] for todo in todos] if colour else None
     headers = ("#", "URGENCY", "TITLE", "DUE", "VIRTUAL")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    for todo, row in zip(todos, rows, strict=True):
-        cells = [c.ljust(w) for c, w in zip(row, widths, strict=True)]
-        if colour:
-            ansi = URGENCY_COLOURS[Urgency(todo.urgency(now))][1]
-            cells[1] = f"{ansi}{cells[1]}\x1b[0m"
-        out.append("  ".join(cells).rstrip())
-    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.write(text_table(headers, rows, colour_column=1, colours=colours))
     return 0

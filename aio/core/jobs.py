@@ -117,11 +117,12 @@ class JobManager:
     # Persistence: every change is published at once and written in order by one writer.
 
     def _changed(self, job: Job) -> None:
-        self._persist(job)
-        self.events.publish({"type": "job", "job": job.to_dict()})
+        snapshot = job.to_dict()  # one serialisation serves the database and the clients
+        self._writes.put_nowait(("update", snapshot))
+        self.events.publish({"type": "job", "job": snapshot})
 
     def _persist(self, job: Job) -> None:
-        self._writes.put_nowait(("update", Job.from_dict(job.to_dict())))
+        self._writes.put_nowait(("update", job.to_dict()))
 
     async def _write_loop(self) -> None:
         while (item := await self._writes.get()) is not None:

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import fields
 from pathlib import Path
 
 import aiosqlite
 
-from aio.models import Job, JobStatus, Step
+from aio.models import Job
 from aio.schema import migrations, split_sql
 
-_JOB_COLUMNS = (
-    "id, name, status, steps, created_at, started_at, finished_at, exit_code, current_step, "
-    "folder, source, repo, branch, workdir, timeout, error, folder_removed, variables"
-)
+# The jobs table has one column per Job field; steps and variables are stored as JSON.
+_JOB_COLUMNS = tuple(f.name for f in fields(Job))
+_JSON_COLUMNS = ("steps", "variables")
 
 
 class Store:
@@ -75,27 +75,28 @@ class Store:
 
     async def insert_job(self, job: Job) -> int:
         """Insert a job (its `id` is ignored) and return the new id."""
-        row = _job_row(job)[1:]
+        names = _JOB_COLUMNS[1:]
         cursor = await self.db.execute(
-            f"INSERT INTO jobs ({_JOB_COLUMNS.split(', ', 1)[1]}) "
-            f"VALUES ({', '.join('?' * len(row))})",
-            row,
+            f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            _job_row(job.to_dict(), names),
         )
         return int(cursor.lastrowid)
 
-    async def update_job(self, job: Job) -> None:
-        row = _job_row(job)
-        names = _JOB_COLUMNS.split(", ")[1:]
+    async def update_job(self, job: dict | Job) -> None:
+        """Write a job's record; `job` may be a snapshot from `Job.to_dict()`."""
+        data = job.to_dict() if isinstance(job, Job) else job
+        names = _JOB_COLUMNS[1:]
         await self.db.execute(
             f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
-            (*row[1:], row[0]),
+            (*_job_row(data, names), data["id"]),
         )
 
     async def delete_job(self, job_id: int) -> None:
         await self.db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     async def load_jobs(self) -> list[Job]:
-        async with self.db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY id") as cursor:
+        query = f"SELECT {', '.join(_JOB_COLUMNS)} FROM jobs ORDER BY id"
+        async with self.db.execute(query) as cursor:
             rows = await cursor.fetchall()
         return [_job_from_row(row) for row in rows]
 
@@ -136,47 +137,12 @@ class Store:
         await self.db.execute("DELETE FROM web_sessions WHERE id_hash = ?", (id_hash,))
 
 
-def _job_row(job: Job) -> tuple:
-    return (
-        job.id,
-        job.name,
-        str(job.status),
-        json.dumps([s.to_dict() for s in job.steps]),
-        job.created_at,
-        job.started_at,
-        job.finished_at,
-        job.exit_code,
-        job.current_step,
-        job.folder,
-        job.source,
-        job.repo,
-        job.branch,
-        job.workdir,
-        job.timeout,
-        job.error,
-        int(job.folder_removed),
-        json.dumps(job.variables),
-    )
+def _job_row(data: dict, names: tuple[str, ...]) -> tuple:
+    return tuple(json.dumps(data[n]) if n in _JSON_COLUMNS else data[n] for n in names)
 
 
 def _job_from_row(row: tuple) -> Job:
-    return Job(
-        id=row[0],
-        name=row[1],
-        status=JobStatus(row[2]),
-        steps=[Step.from_dict(s) for s in json.loads(row[3])],
-        created_at=row[4],
-        started_at=row[5],
-        finished_at=row[6],
-        exit_code=row[7],
-        current_step=row[8],
-        folder=row[9],
-        source=row[10],
-        repo=row[11],
-        branch=row[12],
-        workdir=row[13],
-        timeout=row[14],
-        error=row[15],
-        folder_removed=bool(row[16]),
-        variables=json.loads(row[17]),
-    )
+    data = dict(zip(_JOB_COLUMNS, row, strict=True))
+    for name in _JSON_COLUMNS:
+        data[name] = json.loads(data[name])
+    return Job.from_dict(data)

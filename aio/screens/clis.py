@@ -165,13 +165,6 @@ class ClisScreen(Screen):
             return None
         return self.tools[row]
 
-    async def _request(self, method: str, path: str, body: dict | None = None) -> dict | None:
-        try:
-            return await self.app.core.request(method, path, body)
-        except (CoreError, CoreUnavailable) as exc:
-            self.notify(str(exc), severity="error", title="CLIs")
-            return None
-
     def action_run(self) -> None:
         tool = self._selected()
         if tool is None:
@@ -183,7 +176,7 @@ class ClisScreen(Screen):
             import os
 
             body = {"args": args, "cwd": os.getcwd()}
-            answer = await self._request("POST", f"/clis/{tool['id']}/run", body)
+            answer = await self.app.ask_core("POST", f"/clis/{tool['id']}/run", body, title="CLIs")
             if answer:
                 job = answer["job"]
                 self.notify(f"job {job['id']} runs {tool['id']}: a {job['id']} attaches")
@@ -196,7 +189,7 @@ class ClisScreen(Screen):
         if tool is None:
             return
         self.notify(f"checking {tool['id']}…", title="CLIs", timeout=2)
-        answer = await self._request("POST", f"/clis/{tool['id']}/doctor")
+        answer = await self.app.ask_core("POST", f"/clis/{tool['id']}/doctor", title="CLIs")
         if answer:
             await self.app.push_screen(DoctorScreen(tool["id"], answer["checks"]))
 
@@ -204,7 +197,7 @@ class ClisScreen(Screen):
         tool = self._selected()
         if tool is None:
             return
-        answer = await self._request("DELETE", f"/clis/{tool['id']}")
+        answer = await self.app.ask_core("DELETE", f"/clis/{tool['id']}", title="CLIs")
         if answer:
             self.notify(f"uninstalled {answer['uninstalled']}", title="CLIs")
 

@@ -116,13 +116,6 @@ class TodosScreen(Screen):
 
     # Actions
 
-    async def _request(self, method: str, path: str, body: dict | None = None) -> dict | None:
-        try:
-            return await self.app.core.request(method, path, body)
-        except (CoreError, CoreUnavailable) as exc:
-            self.notify(str(exc), severity="error", title="todos")
-            return None
-
     def action_add(self) -> None:
         from aio.screens.todo_form import TodoFormScreen
 
@@ -130,7 +123,7 @@ class TodosScreen(Screen):
 
     async def _save_new(self, result) -> None:
         if result is not None:
-            await self._request("POST", "/todos", _body(result))
+            await self.app.ask_core("POST", "/todos", _body(result), title="todos")
 
     def action_edit(self) -> None:
         from aio.screens.todo_form import TodoFormScreen
@@ -141,7 +134,7 @@ class TodosScreen(Screen):
 
         async def save(result) -> None:
             if result is not None:
-                await self._request("PUT", f"/todos/{todo['id']}", _body(result))
+                await self.app.ask_core("PUT", f"/todos/{todo['id']}", _body(result), title="todos")
 
         self.app.push_screen(TodoFormScreen(todo, clock=self.app.clock), save)
 
@@ -150,14 +143,14 @@ class TodosScreen(Screen):
         if todo is None:
             return
         if todo["completed_at"] is not None:
-            await self._request("POST", f"/todos/{todo['id']}/reopen")
+            await self.app.ask_core("POST", f"/todos/{todo['id']}/reopen", title="todos")
         else:
-            await self._request("POST", "/todos/complete", {"ids": [todo["id"]]})
+            await self.app.ask_core("POST", "/todos/complete", {"ids": [todo["id"]]}, title="todos")
 
     async def action_delete(self) -> None:
         todo = self._selected()
         if todo is not None:
-            await self._request("POST", "/todos/delete", {"ids": [todo["id"]]})
+            await self.app.ask_core("POST", "/todos/delete", {"ids": [todo["id"]]}, title="todos")
 
     def action_toggle_completed(self) -> None:
         self.show_completed = not self.show_completed
