@@ -88,6 +88,25 @@ def pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def wait_until_gone(home: Path, grace: float = 5.0) -> dict[int, str]:
+    """Wait (bounded) for the home's processes to end; return those still running."""
+    deadline = time.monotonic() + grace
+    strays = processes_with_home(home)
+    while strays and time.monotonic() < deadline:
+        time.sleep(0.05)
+        strays = processes_with_home(home)
+    return strays
+
+
+def reap_home(home: Path, grace: float = 5.0) -> dict[int, str]:
+    """Wait (bounded) for the home's processes to end, kill the rest; return those."""
+    strays = wait_until_gone(home, grace)
+    for pid in strays:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return strays
+
+
 def processes_with_home(home: Path) -> dict[int, str]:
     """Live processes whose environment has AIO_HOME=`home`, as pid -> command line."""
     marker = f"AIO_HOME={home}".encode()
@@ -282,15 +301,7 @@ class AioHome:
 
     def reap_strays(self) -> dict[int, str]:
         """Kill what is still running with this home after the core stopped; return it."""
-        deadline = time.monotonic() + 5
-        strays = processes_with_home(self.path)
-        while strays and time.monotonic() < deadline:
-            time.sleep(0.05)
-            strays = processes_with_home(self.path)
-        for pid in strays:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        return strays
+        return reap_home(self.path)
 
 
 def raw_http(home: AioHome, payload: bytes, timeout: float = 30.0) -> bytes:

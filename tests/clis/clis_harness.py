@@ -15,7 +15,6 @@ import io
 import json
 import os
 import secrets
-import select
 import shutil
 import signal
 import subprocess
@@ -26,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from core_harness import processes_with_home, reap_home, wait_for_exit
 
 CLI_TIMEOUT = 60.0
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -55,37 +56,6 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = ""
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}: {value!r}")
         time.sleep(0.02)
-
-
-def wait_for_exit(pid: int, timeout: float) -> bool:
-    """Wait on a pidfd until `pid` exits; True if it did."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    finally:
-        os.close(fd)
-
-
-def processes_with_home(home: Path) -> dict[int, str]:
-    """Live (not zombie) processes whose environment has AIO_HOME=`home`: pid -> command."""
-    marker = f"AIO_HOME={home}".encode()
-    found: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if marker not in (entry / "environ").read_bytes().split(b"\0"):
-                continue
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if state != "Z":
-            found[int(entry.name)] = command.strip()
-    return found
 
 
 # Tool folders
@@ -471,12 +441,4 @@ class CliEnv:
 
     def reap_strays(self) -> dict[int, str]:
         """Kill what still runs with this home after a grace period; return it."""
-        deadline = time.monotonic() + 5
-        strays = processes_with_home(self.home)
-        while strays and time.monotonic() < deadline:
-            time.sleep(0.05)
-            strays = processes_with_home(self.home)
-        for pid in strays:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        return strays
+        return reap_home(self.home)

@@ -8,7 +8,8 @@ import signal
 import subprocess
 from pathlib import Path
 
-from clis_harness import CliEnv, make_py_tool, make_shell_tool, report_of, wait_for_exit
+from clis_harness import CliEnv, make_py_tool, make_shell_tool, report_of
+from core_harness import wait_for_exit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from todo_harness import CoreStarter, FakeClock, TodoHome, local_zone, processes_with_home
+from core_harness import processes_with_home
+from todo_harness import CoreStarter, FakeClock, TodoHome, local_zone
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ import sys
 import time
 
 import aiohttp
-from todo_harness import TodoHome, aio_command, processes_with_home
+from core_harness import processes_with_home
+from todo_harness import TodoHome, aio_command
 
 from aio.client import CoreClient
 
@@ -92,7 +93,7 @@ def test_it_works_without_a_core_and_starts_none(todo_home: TodoHome) -> None:
     todo_home.refused("t", "done", "2")
     assert not (todo_home.path / "core.sock").exists()
     assert todo_home.lock_is_free()
-    assert processes_with_home(todo_home.path) == []
+    assert processes_with_home(todo_home.path) == {}
 
 
 async def next_event(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 10.0):

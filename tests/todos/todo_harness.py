@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core_harness import wait_until_gone
+
 from aio.client import CoreClient, CoreUnavailable
 from aio.config import Config
 from aio.core.daemon import Core
@@ -134,24 +136,6 @@ class Notes:
 
     def __call__(self, title: str, body: str) -> None:
         self.sent.append((title, body))
-
-
-def processes_with_home(home: Path) -> list[int]:
-    """Live processes whose environment has AIO_HOME=`home` (a core, a job)."""
-    marker = f"AIO_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if marker not in (entry / "environ").read_bytes().split(b"\0"):
-                continue
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            found.append(int(entry.name))
-    return found
 
 
 class ServedCore:
@@ -272,16 +256,11 @@ class TodoHome:
             os.close(fd)
         return True
 
-    def close(self) -> list[int]:
+    def close(self) -> dict[int, str]:
         """Stop the cores this home started; return any process of the home still running."""
         for core in self.cores:
             core.stop()
-        deadline = time.monotonic() + 5
-        strays = processes_with_home(self.path)
-        while strays and time.monotonic() < deadline:
-            time.sleep(0.05)
-            strays = processes_with_home(self.path)
-        return strays
+        return wait_until_gone(self.path)
 
 
 def describe(args: tuple[str, ...], result: subprocess.CompletedProcess) -> str:

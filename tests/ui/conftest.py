@@ -7,10 +7,8 @@ that carries the home in its environment (a job, a core) may be left running.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import tempfile
 import time
 import uuid
@@ -18,7 +16,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from pilot_harness import CoreRunner, ServedCore, processes_with_home
+from core_harness import reap_home
+from pilot_harness import CoreRunner, ServedCore
 from tmux_terminal import TmuxTerminal
 
 
@@ -34,22 +33,9 @@ def ui_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     try:
         yield home
     finally:
-        strays = _reap(home)
+        strays = reap_home(home)
         shutil.rmtree(root, ignore_errors=True)
     assert not strays, f"processes of {home} left running after the test: {strays}"
-
-
-def _reap(home: Path, grace: float = 5.0) -> list[int]:
-    """Wait (bounded) for the home's processes to end, kill what remains; return those pids."""
-    deadline = time.monotonic() + grace
-    strays = processes_with_home(home)
-    while strays and time.monotonic() < deadline:
-        time.sleep(0.05)
-        strays = processes_with_home(home)
-    for pid in strays:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    return strays
 
 
 @pytest.fixture

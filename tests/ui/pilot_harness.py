@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import select
 import signal
 import threading
 import time
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core_harness import wait_for_exit
 from textual import events
 from textual.message import Message
 from textual.notifications import Notify
@@ -192,21 +192,9 @@ class ServedCore:
         if self.pid is None:
             with contextlib.suppress(OSError, ValueError):
                 self.pid = int(lock_path(self.home).read_text().strip())
-        if self.pid is not None and not _wait_for_exit(self.pid, 15.0):
+        if self.pid is not None and not wait_for_exit(self.pid, 15.0):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-
-
-def _wait_for_exit(pid: int, timeout: float) -> bool:
-    """Wait on a pidfd until `pid` exits; True if it did."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    finally:
-        os.close(fd)
 
 
 def job_task(name: str, *commands: str) -> dict:
@@ -332,21 +320,3 @@ async def open_dashboard(
         dashboard = Dashboard(app, pilot, log)
         await dashboard.wait(lambda: app.connected, "the dashboard to connect to the core")
         yield dashboard
-
-
-def processes_with_home(home: Path) -> list[int]:
-    """Live processes that carry AIO_HOME=`home` in their environment (jobs, cores)."""
-    marker = f"AIO_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if marker not in (entry / "environ").read_bytes().split(b"\0"):
-                continue
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            found.append(int(entry.name))
-    return found

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from web_harness import CHROMIUM, CHROMIUM_ARGS, Home, ServedCore, reap, require_browser
+from core_harness import reap_home
+from web_harness import CHROMIUM, CHROMIUM_ARGS, Home, ServedCore, require_browser
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def web_home() -> Iterator[Home]:
     finally:
         for core in home.cores:
             core.stop()
-        strays = reap(home.path)
+        strays = reap_home(home.path)
         shutil.rmtree(root, ignore_errors=True)
     assert not strays, f"processes of {home.path} left running after the test: {strays}"
 

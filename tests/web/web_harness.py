@@ -10,7 +10,6 @@ CLI does, over its unix socket, and to the bridge over TCP on 127.0.0.1 only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import select
 import shutil
@@ -73,36 +72,6 @@ def wait_for(predicate: Callable[[], Any], what: str, timeout: float = DEADLINE)
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}: {value!r}")
         time.sleep(0.02)
-
-
-def processes_with_home(home: Path) -> list[int]:
-    """Live (not zombie) processes whose environment has AIO_HOME=`home`."""
-    marker = f"AIO_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if marker in environ and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def reap(home: Path, grace: float = 5.0) -> list[int]:
-    """Wait (bounded) for the home's processes to end, kill the rest; return those pids."""
-    deadline = time.monotonic() + grace
-    strays = processes_with_home(home)
-    while strays and time.monotonic() < deadline:
-        time.sleep(0.05)
-        strays = processes_with_home(home)
-    for pid in strays:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    return strays
 
 
 def shell_task(name: str, *commands: str) -> dict:
