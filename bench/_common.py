@@ -1,18 +1,16 @@
 """What every benchmark shares: a core in a temporary AIO_HOME, requests, /proc readings, output.
 
-Standard library only. The benchmarks talk to the core with the `aio` console script where the
-thing measured is the CLI, and otherwise with `request` below (a minimal HTTP/1.1 exchange on the
-unix socket) so that waiting for a job costs neither a process start nor an import of aio.
+The benchmarks talk to the core with the `aio` console script where the thing measured is the
+CLI, and otherwise with `request` below (aio's own stdlib client on the unix socket), so that
+waiting for a job costs no process start.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -88,40 +86,13 @@ class CoreRequestError(RuntimeError):
 
 
 def request(home: str, method: str, path: str, body: dict | None = None) -> dict:
-    """One request to the core of `home`; the decoded JSON answer."""
-    payload = json.dumps(body).encode() if body is not None else b""
-    head = (
-        f"{method} {path} HTTP/1.1\r\nHost: aio\r\nConnection: close\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
-    ).encode()
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(30)
-        sock.connect(os.path.join(home, "core.sock"))
-        sock.sendall(head + payload)
-        chunks = []
-        while data := sock.recv(1 << 16):
-            chunks.append(data)
-    raw = b"".join(chunks)
-    top, _, content = raw.partition(b"\r\n\r\n")
-    status = int(top.split(b" ", 2)[1])
-    if b"transfer-encoding: chunked" in top.lower():
-        content = _unchunk(content)
-    answer = json.loads(content) if content else {}
-    if status >= 400:
-        raise CoreRequestError(f"{method} {path}: HTTP {status}: {answer}")
-    return answer
+    """One request to the core of `home` (aio's own stdlib client); the decoded JSON answer."""
+    from aio.client import CoreClient, CoreError
 
-
-def _unchunk(content: bytes) -> bytes:
-    out = bytearray()
-    while content:
-        size_line, _, rest = content.partition(b"\r\n")
-        size = int(size_line.split(b";")[0], 16)
-        if size == 0:
-            break
-        out += rest[:size]
-        content = rest[size + 2 :]
-    return bytes(out)
+    try:
+        return CoreClient(Path(home)).request(method, path, body)
+    except CoreError as exc:
+        raise CoreRequestError(f"{method} {path}: HTTP {exc.status}: {exc}") from None
 
 
 def submit(home: str, name: str, cmd: str) -> int:
