@@ -87,12 +87,14 @@ class CoreRequestError(RuntimeError):
 
 def request(home: str, method: str, path: str, body: dict | None = None) -> dict:
     """One request to the core of `home` (aio's own stdlib client); the decoded JSON answer."""
-    from aio.client import CoreClient, CoreError
+    from aio.client import CoreClient, CoreError, CoreUnavailable
 
     try:
         return CoreClient(Path(home)).request(method, path, body)
     except CoreError as exc:
         raise CoreRequestError(f"{method} {path}: HTTP {exc.status}: {exc}") from None
+    except CoreUnavailable as exc:  # callers wait for a core with `except OSError`
+        raise ConnectionError(str(exc)) from None
 
 
 def submit(home: str, name: str, cmd: str) -> int:
