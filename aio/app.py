@@ -17,10 +17,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
-from aio import messages
-from aio.client import CoreError, CoreUnavailable
-from aio.client_async import AsyncCoreClient
-from aio.command_grammar import (
+from aio.client.async_client import AsyncCoreClient
+from aio.client.core_client import CoreError, CoreUnavailable
+from aio.config.locations import socket_path
+from aio.config.settings import Config
+from aio.screens import messages
+from aio.screens.clis import ClisScreen
+from aio.screens.job_actions import JobActions
+from aio.screens.jobs import JobsScreen
+from aio.screens.palette import palette_commands
+from aio.screens.todo_actions import TodoActions
+from aio.screens.todos import TodosScreen
+from aio.widgets.command_bar import CommandBar
+from aio.widgets.command_grammar import (
     Attach,
     Clear,
     Empty,
@@ -33,15 +42,6 @@ from aio.command_grammar import (
     ShowLog,
     Todo,
 )
-from aio.config import Config
-from aio.job_actions import JobActions
-from aio.locations import socket_path
-from aio.palette import palette_commands
-from aio.screens.clis import ClisScreen
-from aio.screens.jobs import JobsScreen
-from aio.screens.todos import TodosScreen
-from aio.todo_actions import TodoActions
-from aio.widgets.command_bar import CommandBar
 
 
 class AioApp(App):

@@ -28,29 +28,49 @@ State lives under $AIO_HOME (default: the platform's user data folder).
 """
 
 VERBS = {
-    "run": ("aio.commands.jobs", "cmd_run"),
-    "ls": ("aio.commands.jobs", "cmd_ls"),
-    "log": ("aio.commands.jobs", "cmd_log"),
-    "a": ("aio.commands.jobs", "cmd_attach"),
-    "attach": ("aio.commands.jobs", "cmd_attach"),
-    "kill": ("aio.commands.jobs", "cmd_kill"),
-    "rm": ("aio.commands.jobs", "cmd_rm"),
-    "t": ("aio.commands.todo", "cmd_todo"),
-    "install": ("aio.commands.clis", "cmd_install"),
-    "cli": ("aio.commands.clis", "cmd_cli"),
-    "web": ("aio.commands.web", "cmd_web"),
-    "serve": ("aio.commands.core", "cmd_serve"),
-    "stop": ("aio.commands.core", "cmd_stop"),
+    "run": ("aio.jobs.verbs", "cmd_run"),
+    "ls": ("aio.jobs.verbs", "cmd_ls"),
+    "log": ("aio.jobs.verbs", "cmd_log"),
+    "a": ("aio.jobs.verbs", "cmd_attach"),
+    "attach": ("aio.jobs.verbs", "cmd_attach"),
+    "kill": ("aio.jobs.verbs", "cmd_kill"),
+    "rm": ("aio.jobs.verbs", "cmd_rm"),
+    "t": ("aio.todos.verbs", "cmd_todo"),
+    "install": ("aio.clis.verbs", "cmd_install"),
+    "cli": ("aio.clis.verbs", "cmd_cli"),
+    "web": ("aio.web.verbs", "cmd_web"),
+    "serve": ("aio.core.verbs", "cmd_serve"),
+    "stop": ("aio.core.verbs", "cmd_stop"),
 }
+
+
+def open_dashboard() -> int:
+    """Open the dashboard, starting the core first if none is running."""
+    from aio.client.arguments import fail
+    from aio.client.core_client import CoreUnavailable, connect
+    from aio.config.locations import aio_home
+    from aio.config.settings import ConfigError, load_config
+
+    home = aio_home()
+    try:
+        config = load_config(home)
+        jobs = connect().request("GET", "/jobs")["jobs"]
+    except ConfigError as exc:
+        return fail(str(exc))
+    except CoreUnavailable as exc:
+        return fail(str(exc), 1)
+    from aio.app import AioApp
+
+    # The first frame shows these jobs; the live event stream follows it.
+    AioApp(home, config, jobs=jobs).run()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one `aio` command; returns its exit code."""
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        from aio.commands.core import cmd_dashboard
-
-        return cmd_dashboard([])
+        return open_dashboard()
     verb, rest = args[0], args[1:]
     if verb in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)

@@ -87,7 +87,7 @@ class CoreRequestError(RuntimeError):
 
 def request(home: str, method: str, path: str, body: dict | None = None) -> dict:
     """One request to the core of `home` (aio's own stdlib client); the decoded JSON answer."""
-    from aio.client import CoreClient, CoreError, CoreUnavailable
+    from aio.client.core_client import CoreClient, CoreError, CoreUnavailable
 
     try:
         return CoreClient(Path(home)).request(method, path, body)

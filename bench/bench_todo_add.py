@@ -35,7 +35,7 @@ from pathlib import Path
 from _common import Core, goal, header, ms, ratio, request, summary, wait_for
 from _runs import Runs, import_profile, interleaved, median, on_path, python_start_note, table
 
-from aio.todos import TodoBook
+from aio.todos.model import TodoBook
 
 ROUNDS = 21
 IMPORT_RUNS = 5

@@ -1,7 +1,7 @@
 """10,000 todos: `aio t --json` against `python -c pass`, and the dashboard's Todos screen.
 
 Setup: a core in a temporary AIO_HOME whose database gets TODOS todos straight through
-aio.todos.TodoBook (one transaction), with varied deadlines: overdue (up to 30 days), past the
+aio.todos.model.TodoBook (one transaction), with varied deadlines: overdue (up to 30 days), past the
 virtual deadline only, due within the hour (15 min or more away, so that no reminder fires
 during the run), within a day, later (up to 90 days), none. Deadlines already past are marked as
 fired, as they would be in a database in use (otherwise the core would fire thousands of
@@ -45,8 +45,8 @@ from _common import CLK_TCK, Core, cpu_ticks, goal, header, ms, ratio, request, 
 from _runs import interleaved, median, percentile, python_start_note, table
 from _tmux import Tmux, contains, row_starts_with
 
-from aio.locations import database_path
-from aio.todos import DAY, HOUR, TodoBook
+from aio.config.locations import database_path
+from aio.todos.model import DAY, HOUR, TodoBook
 
 TODOS = 10_000
 SMALL = 10

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import pytest
 
-from aio.client import CoreClient
+from aio.client.core_client import CoreClient
 
 CLI_TIMEOUT = 60.0
 

@@ -181,7 +181,7 @@ def test_post_jobs_with_a_bad_body_gets_a_json_400(core: AioHome, body: bytes) -
 
 
 def test_post_jobs_with_neither_path_nor_task(core: AioHome) -> None:
-    from aio.client import CoreError
+    from aio.client.core_client import CoreError
 
     with pytest.raises(CoreError) as caught:
         core.request("POST", "/jobs", {"vars": {}})
@@ -198,7 +198,7 @@ def test_post_jobs_with_neither_path_nor_task(core: AioHome) -> None:
 
 
 def test_unknown_route_is_a_json_404(core: AioHome) -> None:
-    from aio.client import CoreError
+    from aio.client.core_client import CoreError
 
     with pytest.raises(CoreError) as caught:
         core.request("GET", "/nothing/here")

@@ -1,4 +1,4 @@
-"""Unit tests of the settings file (aio.config) and control-key names (aio.keys)."""
+"""Unit tests of the settings file (aio.config.settings) and control-key names (aio.config.keys)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aio.config import Config, ConfigError, config_from_mapping, load_config
-from aio.keys import parse_control_key
+from aio.config.keys import parse_control_key
+from aio.config.settings import Config, ConfigError, config_from_mapping, load_config
 
 
 def test_missing_file_means_defaults(tmp_path: Path) -> None:

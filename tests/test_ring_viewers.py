@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from aio.core.execution import JobOutput
 from aio.core.ring import OutputRing, trim_to_line_start
 from aio.core.viewers import SKIPPED_NOTICE, Viewer, read_log_tail
-from aio.models import Job, JobStatus
+from aio.jobs.execution import JobOutput
+from aio.jobs.model import Job, JobStatus
 
 # OutputRing
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from aio.core.runner import write_runner
 from aio.core.store import Store, migrations
-from aio.core.tasks import StepSpec
-from aio.models import Job, JobStatus, Step, StepStatus
+from aio.jobs.model import Job, JobStatus, Step, StepStatus
+from aio.jobs.runner import write_runner
+from aio.jobs.tasks import StepSpec
 
 # Store
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aio.core.tasks import (
+from aio.jobs.tasks import (
     MAX_VALUE_BYTES,
     StepSpec,
     TaskError,

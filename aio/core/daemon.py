@@ -1,4 +1,8 @@
-"""The core process: one per `$AIO_HOME`, guarded by a lock, serving on a private unix socket."""
+"""The core process: one per `$AIO_HOME`, guarded by a lock, serving on a private unix socket.
+
+`Core` is where the domains are put together: it builds each domain's service and hands each
+domain's routes what they need, so no route reaches back up into the core.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +19,20 @@ from pathlib import Path
 
 from aiohttp import web
 
-from aio.config import Config, load_config
+from aio import __version__
+from aio.clis.routes import ClisContext, add_cli_routes
+from aio.config.locations import database_path, ensure_home, lock_path, socket_path, tasks_dir
+from aio.config.settings import Config, load_config
 from aio.core.events import EventBus
-from aio.core.jobs import JobManager
 from aio.core.server import build_app
 from aio.core.store import Store
-from aio.core.todos import TodoService
-from aio.core.watch import TaskWatcher
-from aio.core.web import WebBridge
-from aio.locations import database_path, ensure_home, lock_path, socket_path, tasks_dir
+from aio.jobs.manager import JobManager
+from aio.jobs.routes import add_job_routes
+from aio.jobs.watch import TaskWatcher
+from aio.todos.routes import add_todo_routes
+from aio.todos.service import TodoService
+from aio.web.bridge import WebBridge
+from aio.web.routes import add_web_routes
 
 log = logging.getLogger("aio.core")
 
@@ -49,7 +58,13 @@ class Core:
         folders = [tasks_dir(home), *(Path(f) for f in self.config.watch_folders)]
         self.watcher = TaskWatcher(folders, self.jobs, self.store, self.events)
         self.web = WebBridge(
-            self, self.config.web_host, self.config.web_port, self.config.web_token
+            self.jobs,
+            self.events,
+            self.store,
+            clock,
+            host=self.config.web_host,
+            port=self.config.web_port,
+            token=self.config.web_token,
         )
         self._lock_fd = -1
         self._runner: web.AppRunner | None = None
@@ -83,7 +98,7 @@ class Core:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # stale: we hold the lock, so no core is serving it
         self._runner = web.AppRunner(
-            build_app(self), handle_signals=False, access_log=None, shutdown_timeout=1.0
+            self.build_app(), handle_signals=False, access_log=None, shutdown_timeout=1.0
         )
         await self._runner.setup()
         site = web.UnixSite(self._runner, str(path))
@@ -91,6 +106,28 @@ class Core:
         os.chmod(path, 0o600)
         await self.web.start()
         log.info("core %s serving %s", self.pid, path)
+
+    def build_app(self) -> web.Application:
+        """The socket API: the core's own routes, then each domain's."""
+        app = build_app(self.health, self.request_stop)
+        add_job_routes(app, self.jobs, self.watcher, self.events)
+        add_todo_routes(app, self.todos)
+        add_cli_routes(
+            app, ClisContext(self.home, self.config.cli_dev_roots, self.events, self.jobs)
+        )
+        add_web_routes(app, self.web, self.jobs)
+        return app
+
+    def health(self) -> dict:
+        """Who is serving: pid, version, home, and the browser bridge's state."""
+        bridge = self.web
+        return {
+            "ok": True,
+            "pid": self.pid,
+            "version": __version__,
+            "home": str(self.home),
+            "web": {"running": bridge.running, "port": bridge.port, "error": bridge.error},
+        }
 
     def request_stop(self) -> None:
         self._stop.set()

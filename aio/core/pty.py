@@ -2,7 +2,7 @@
 
 The child's exit is watched through a pidfd, its output through the PTY master, and its step
 markers through a status pipe whose fd number it finds in `AIO_STATUS_FD` (see
-`aio.core.runner`). Terminal emulation is never done here.
+`aio.jobs.runner`). Terminal emulation is never done here.
 """
 
 from __future__ import annotations

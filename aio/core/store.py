@@ -13,8 +13,8 @@ from pathlib import Path
 
 import aiosqlite
 
-from aio.models import Job
-from aio.schema import migrations, split_sql
+from aio.core.migrations import migrations, split_sql
+from aio.jobs.model import Job
 
 # The jobs table has one column per Job field; steps and variables are stored as JSON.
 _JOB_COLUMNS = tuple(f.name for f in fields(Job))

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
-from aio.client import CoreError, CoreUnavailable
+from aio.client.core_client import CoreError, CoreUnavailable
 from aio.widgets.command_bar import CommandBar
 
 
@@ -121,7 +121,7 @@ class ClisScreen(Screen):
         self.reload()
 
     def _on_core_event(self, message) -> None:
-        from aio import messages
+        from aio.screens import messages
 
         if isinstance(message, messages.ClisChanged | messages.CoreConnected):
             self.reload()

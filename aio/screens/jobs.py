@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header
 
-from aio.client import CoreError, CoreUnavailable
+from aio.client.core_client import CoreError, CoreUnavailable
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.job_table import JobTable
 from aio.widgets.terminal import TerminalView
@@ -68,7 +68,7 @@ class JobsScreen(Screen):
         self._preview_selected()
 
     def _on_core_event(self, message) -> None:
-        from aio import messages
+        from aio.screens import messages
 
         if isinstance(message, messages.CoreConnected | messages.CoreDisconnected):
             self._load_state()

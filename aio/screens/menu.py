@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from aio.client import CoreError, CoreUnavailable
+from aio.client.core_client import CoreError, CoreUnavailable
 
 
 def task_label(task: dict) -> str:

@@ -15,14 +15,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from aio.todo_grammar import (
+from aio.todos.grammar import (
     ACCEPTED_FORMS,
     AddTodo,
     TodoGrammarError,
     build_add,
     parse_deadline,
 )
-from aio.todos import relative_time
+from aio.todos.model import relative_time
 
 
 @dataclass(frozen=True)

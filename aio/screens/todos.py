@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header
 
-from aio.client import CoreError, CoreUnavailable
+from aio.client.core_client import CoreError, CoreUnavailable
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.todo_table import TodoTable, todo_cells
 
@@ -63,7 +63,7 @@ class TodosScreen(Screen):
             self._ticker = None
 
     def _on_core_event(self, message) -> None:
-        from aio import messages
+        from aio.screens import messages
 
         if isinstance(message, messages.TodosChanged | messages.CoreConnected):
             self.reload()

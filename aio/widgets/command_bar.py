@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label
 
-from aio.command_grammar import Command, parse_command
+from aio.widgets.command_grammar import Command, parse_command
 
 
 class CommandBar(Horizontal):

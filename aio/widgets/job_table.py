@@ -9,7 +9,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import DataTable
 
-from aio.job_format import format_duration, job_duration, step_label
+from aio.jobs.display import format_duration, job_duration, step_label
 
 STATUS_STYLES = {
     "queued": "dim",

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from aio.todos import URGENCY_COLOURS, Urgency, relative_time
+from aio.todos.model import URGENCY_COLOURS, Urgency, relative_time
 
 HEADERS = ("#", "Urgency", "Title", "Due", "Virtual")
 MAX_TITLE_WIDTH = 80

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from clis_harness import CliEnv, make_py_tool, report_of, wait_for
 
-from aio.client import CoreClient, CoreError
+from aio.client.core_client import CoreClient, CoreError
 
 
 def _wait_finished(client: CoreClient, job_id: int) -> dict:

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from aio.app import AioApp
-from aio.config import Config
+from aio.config.settings import Config
 from aio.core.daemon import Core
 from aio.screens.clis import ClisScreen, DoctorScreen, RunArgumentsScreen
 from aio.screens.jobs import JobsScreen

@@ -15,7 +15,7 @@ import aiohttp
 from core_harness import processes_with_home
 from todo_harness import TodoHome, aio_command
 
-from aio.client import CoreClient
+from aio.client.core_client import CoreClient
 
 HEAVY = ("textual", "aiohttp", "aiosqlite")
 
@@ -193,5 +193,5 @@ def test_aio_t_imports_no_textual_aiohttp_or_aiosqlite(served: TodoHome) -> None
         for line in timed.stderr.splitlines()
         if line.startswith("import time:") and "|" in line
     ]
-    assert "aio.todos" in imported and "sqlite3" in imported
+    assert "aio.todos.model" in imported and "sqlite3" in imported
     assert not [name for name in imported if name.split(".")[0] in HEAVY]

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from todo_harness import TodoHome, local_zone
 
-from aio.todo_grammar import (
+from aio.todos.grammar import (
     MAX_TITLE,
     AddTodo,
     CompleteTodos,

@@ -17,8 +17,8 @@ import pytest
 from todo_harness import FIXED_NOW, FakeClock, Notes, Schedule, Timer
 
 from aio.core.events import EventBus, Subscription
-from aio.core.todos import LONGEST_SLEEP, TodoService
-from aio.todos import HOUR, TodoBook
+from aio.todos.model import HOUR, TodoBook
+from aio.todos.service import LONGEST_SLEEP, TodoService
 
 NOW = FIXED_NOW
 

@@ -12,10 +12,10 @@ from textual.widgets import Button, Input, Static
 from todo_harness import FIXED_NOW, CoreStarter, FakeClock, Notes, Schedule, local_zone
 from todo_pilot import SEEDS, Dashboard, open_dashboard, seed, todo_core
 
-from aio.locations import database_path
+from aio.config.locations import database_path
 from aio.screens.todo_form import TodoFormScreen, deadline_text
 from aio.screens.todos import TodosScreen
-from aio.todos import HOUR, URGENCY_COLOURS, TodoBook
+from aio.todos.model import HOUR, URGENCY_COLOURS, TodoBook
 
 NOW = FIXED_NOW
 

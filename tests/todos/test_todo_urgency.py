@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from todo_harness import FIXED_NOW, FakeClock, TodoHome, aio_command
 
-from aio.todos import (
+from aio.todos.model import (
     DAY,
     HOUR,
     URGENCY_COLOURS,

@@ -26,8 +26,8 @@ from typing import Any
 
 from core_harness import wait_until_gone
 
-from aio.client import CoreClient, CoreUnavailable
-from aio.config import Config
+from aio.client.core_client import CoreClient, CoreUnavailable
+from aio.config.settings import Config
 from aio.core.daemon import Core
 
 CLI_TIMEOUT = 30.0

@@ -22,11 +22,11 @@ from textual.pilot import Pilot
 from todo_harness import CORE_CONFIG, DEFAULT_TIMEOUT, FIXED_NOW, FakeClock, Notes, Schedule
 
 from aio.app import AioApp
+from aio.config.locations import database_path
 from aio.core.daemon import Core
-from aio.core.todos import TodoService
-from aio.locations import database_path
 from aio.screens.todos import TodoTable
-from aio.todos import DAY, HOUR, TodoBook, Urgency
+from aio.todos.model import DAY, HOUR, TodoBook, Urgency
+from aio.todos.service import TodoService
 
 NOW = FIXED_NOW
 SEEDS = [  # title, deadline, virtual, urgency, due, virtual due (as shown at NOW)

@@ -24,11 +24,11 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 
 from aio.app import AioApp
-from aio.client import CoreClient, CoreUnavailable, start_core
-from aio.client_async import AsyncCoreClient, AttachStream
-from aio.config import Config
+from aio.client.async_client import AsyncCoreClient, AttachStream
+from aio.client.core_client import CoreClient, CoreUnavailable, start_core
+from aio.config.locations import lock_path
+from aio.config.settings import Config
 from aio.core.daemon import Core
-from aio.locations import lock_path
 from aio.widgets.job_table import JobTable
 from aio.widgets.terminal import TerminalView
 

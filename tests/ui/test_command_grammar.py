@@ -1,4 +1,4 @@
-"""The command bar's grammar (aio/command_grammar.py): a pure parser, tested without Textual."""
+"""The command bar's grammar (aio/widgets/command_grammar.py): a pure parser, no Textual."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aio.command_grammar import (
+from aio.widgets.command_grammar import (
     HELP,
     Attach,
     Clear,

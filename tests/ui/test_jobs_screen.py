@@ -18,7 +18,7 @@ from pilot_harness import (
 )
 from textual.widgets import DataTable
 
-from aio import messages
+from aio.screens import messages
 from aio.screens.jobs import JobsScreen
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from pilot_harness import CoreRunner, core_config, open_dashboard
 
-from aio.config import config_from_mapping
-from aio.palette import palette_commands
+from aio.config.settings import config_from_mapping
 from aio.screens.clis import ClisScreen
 from aio.screens.jobs import JobsScreen
+from aio.screens.palette import palette_commands
 from aio.screens.todos import TodosScreen
 
 

@@ -25,8 +25,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from aio.app import AioApp
-from aio.client_async import AsyncCoreClient
-from aio.config import Config
+from aio.client.async_client import AsyncCoreClient
+from aio.config.settings import Config
 from aio.screens.menu import MenuScreen, VariablesScreen
 from aio.widgets.job_table import JobTable
 from aio.widgets.terminal import TerminalView

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from web_harness import DEADLINE, Home, ServedCore, ThreadedCore, shell_task
 
-from aio.config import Config
+from aio.config.settings import Config
 
 pytestmark = pytest.mark.timeout(90)
 WAIT_MS = int(DEADLINE * 1000)

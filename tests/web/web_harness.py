@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from aio.client import CoreClient
-from aio.config import Config
+from aio.client.core_client import CoreClient
+from aio.config.settings import Config
 
 DEADLINE = 15.0
 CHROMIUM = "/usr/bin/chromium"

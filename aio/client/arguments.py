@@ -1,0 +1,46 @@
+"""How verbs read their arguments and report refusals: argparse that exits 2, one-line errors,
+and the core's refusals turned into exit codes (2 for bad input, 1 otherwise)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from functools import wraps
+
+from aio.client.core_client import CoreError, CoreUnavailable
+
+__all__ = ["ArgumentParser", "fail", "parser", "reports_core_errors"]
+
+
+def fail(message: str, code: int = 2) -> int:
+    """Print a one-line refusal; return the exit code (2: bad input)."""
+    sys.stderr.write(f"aio: {message}\n")
+    return code
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that names the verb and exits 2 on bad arguments."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def parser(verb: str, description: str) -> ArgumentParser:
+    return ArgumentParser(prog=f"aio {verb}", description=description)
+
+
+def reports_core_errors(verb: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
+    """Turn the core's refusals into one-line errors: exit 2 for bad input, 1 otherwise."""
+
+    @wraps(verb)
+    def run(argv: list[str]) -> int:
+        try:
+            return verb(argv)
+        except CoreError as exc:
+            return fail(str(exc), 2 if exc.status < 500 else 1)
+        except CoreUnavailable as exc:
+            return fail(str(exc), 1)
+
+    return run

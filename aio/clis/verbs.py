@@ -1,0 +1,213 @@
+"""`aio install` and `aio cli`: external CLIs that feel native.
+
+aio install PATH | cli_<ULID> | cli:<ULID> [--force]
+aio cli ID [-- ARGS...]          run a tool; ARGS reach it verbatim
+aio cli list [--json] | which ID | doctor ID | upgrade ID | uninstall ID
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from aio.client.arguments import (
+    fail,  # not .arguments: `aio cli ID` must not pay for argparse
+)
+
+HELPERS = ("list", "which", "doctor", "upgrade", "uninstall", "run")
+CLI_USAGE = """\
+usage: aio cli ID [-- ARGS...]       run a registered or discovered tool (ARGS verbatim)
+       aio cli list [--json]          tools: id, source kind, version, path, conflicts
+       aio cli which ID               where ID resolves to
+       aio cli doctor ID              manifest, source, toolchain command, build step
+       aio cli upgrade ID             install the catalog's newer version
+       aio cli uninstall ID           remove the active registration
+       aio cli run ID [-- ARGS...]    the same as aio cli ID (for a tool named like a helper)
+"""
+
+
+def _settings() -> tuple[Path, str | None, list[str]]:
+    from aio.config.locations import aio_home
+    from aio.config.settings import load_config
+
+    home = aio_home()
+    config = load_config(home)
+    catalog = os.environ.get("AIO_CLI_CATALOG") or config.cli_catalog
+    return home, catalog, config.cli_dev_roots
+
+
+def _tell_core(home: Path) -> None:
+    """Let a running core tell open dashboards that the registry changed."""
+    import contextlib
+
+    from aio.client.core_client import CoreClient, CoreError, CoreUnavailable
+
+    with contextlib.suppress(CoreUnavailable, CoreError):
+        CoreClient(home).request("POST", "/clis/changed")
+
+
+def cmd_install(argv: list[str]) -> int:
+    from aio.client.arguments import parser
+
+    p = parser(
+        "install",
+        "Install an external CLI: a folder or flow-tool.toml (linked, never copied), "
+        "or a catalog id cli_<ULID> (downloaded, sha256-checked, unpacked safely).",
+    )
+    p.add_argument("target", help="PATH, cli_<ULID> or cli:<ULID>")
+    p.add_argument("--force", action="store_true", help="replace or shadow a tool with this id")
+    args = p.parse_args(argv)
+    from aio.clis.install import InstallError, install
+    from aio.config.settings import ConfigError
+
+    try:
+        home, catalog, dev_roots = _settings()
+        result = install(home, args.target, force=args.force, catalog=catalog, dev_roots=dev_roots)
+    except (InstallError, ConfigError) as exc:
+        return fail(str(exc))
+    print(result.message)
+    if result.changed:
+        _tell_core(home)
+    return 0
+
+
+def cmd_cli(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(CLI_USAGE)
+        return 0 if argv else 2
+    first, rest = argv[0], argv[1:]
+    if first in HELPERS and first != "run":
+        return _helper(first, rest)
+    if first == "run":
+        if not rest:
+            return fail("aio cli run: which tool? (aio cli run ID -- ARGS)")
+        first, rest = rest[0], rest[1:]
+    return _run(first, rest[1:] if rest[:1] == ["--"] else rest)
+
+
+def _run(name: str, args: list[str]) -> int:
+    from aio.clis.registry import ToolNotFound, resolve
+    from aio.clis.run import ToolRunError, exec_tool
+    from aio.config.settings import ConfigError
+
+    # Inside an aio job (a CLI run from the dashboard), the caller is whoever queued the job.
+    inside_job = "AIO_JOB_ID" in os.environ and "AIO_CALLER_CWD" in os.environ
+    caller = os.environ["AIO_CALLER_CWD"] if inside_job else os.getcwd()
+    try:
+        home, _, dev_roots = _settings()
+        record = resolve(home, name, dev_roots)
+        if record.problem:
+            return fail(record.problem)
+        exec_tool(record, args, caller)  # returns only on failure
+    except (ToolNotFound, ToolRunError, ConfigError) as exc:
+        return fail(str(exc))
+    return 1
+
+
+def _helper(verb: str, argv: list[str]) -> int:
+    from aio.client.arguments import parser
+    from aio.clis.install import InstallError
+    from aio.clis.registry import ToolNotFound
+    from aio.config.settings import ConfigError
+
+    p = parser(f"cli {verb}", CLI_USAGE.splitlines()[HELPERS.index(verb) + 1].split("  ")[-1])
+    if verb == "list":
+        p.add_argument("--json", action="store_true")
+    else:
+        p.add_argument("id", help="tool id or alias")
+        if verb == "doctor":
+            p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        home, catalog, dev_roots = _settings()
+        return HANDLERS[verb](home, catalog, dev_roots, args)
+    except (InstallError, ToolNotFound, ConfigError) as exc:
+        return fail(str(exc))
+
+
+def _list(home, catalog, dev_roots, args) -> int:
+    from aio.clis.registry import list_tools
+
+    tools = list_tools(home, dev_roots)
+    if args.json:
+        json.dump([t.to_dict() for t in tools], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    if not tools:
+        print("no CLIs (aio install PATH registers one)")
+        return 0
+    rows = [
+        (
+            t.id,
+            t.kind,
+            t.version or "-",
+            str(t.source_root),
+            "; ".join(t.conflicts) or ("! " + t.problem if t.problem else "-"),
+        )
+        for t in tools
+    ]
+    from aio.text.table import text_table
+
+    headers = ("ID", "KIND", "VERSION", "PATH", "CONFLICTS")
+    sys.stdout.write(text_table(headers, rows))
+    return 0
+
+
+def _which(home, catalog, dev_roots, args) -> int:
+    from aio.clis.registry import resolve
+
+    record = resolve(home, args.id, dev_roots)
+    version = f" {record.version}" if record.version else ""
+    print(f"{record.id}{version}: {record.kind} {record.source_root}")
+    print(f"  manifest: {record.manifest_path}")
+    for conflict in record.conflicts:
+        print(f"  shadows: {conflict}")
+    return 0
+
+
+def _doctor(home, catalog, dev_roots, args) -> int:
+    from aio.clis.manage import doctor
+    from aio.clis.registry import resolve
+
+    record = resolve(home, args.id, dev_roots)
+    checks = doctor(record)
+    if getattr(args, "json", False):
+        json.dump([c.to_dict() for c in checks], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for check in checks:
+            print(f"{'ok ' if check.ok else 'BAD'}  {check.name:<9} {check.detail}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _upgrade(home, catalog, dev_roots, args) -> int:
+    from aio.clis.install import InstallError
+    from aio.clis.manage import upgrade
+
+    if not catalog:
+        raise InstallError("no CLI catalog is set (AIO_CLI_CATALOG or cli_catalog in config.toml)")
+    result = upgrade(home, args.id, catalog, dev_roots)
+    print(result.message)
+    if result.changed:
+        _tell_core(home)
+    return 0
+
+
+def _uninstall(home, catalog, dev_roots, args) -> int:
+    from aio.clis.manage import uninstall
+
+    record = uninstall(home, args.id, dev_roots)
+    print(f"uninstalled {record.id} ({record.kind} {record.install_id or record.source_root})")
+    _tell_core(home)
+    return 0
+
+
+HANDLERS = {
+    "list": _list,
+    "which": _which,
+    "doctor": _doctor,
+    "upgrade": _upgrade,
+    "uninstall": _uninstall,
+}

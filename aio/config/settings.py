@@ -1,0 +1,100 @@
+"""The user's settings: `$AIO_HOME/config.toml`, validated, with defaults.
+
+Unknown keys and wrong types are errors that name the key, so a typo never goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aio.config.locations import config_path
+
+
+class ConfigError(ValueError):
+    """The config file is unreadable or holds a bad value."""
+
+
+@dataclass(slots=True)
+class Config:
+    """Settings with their defaults."""
+
+    workers: int = 4
+    keep_jobs: int = 20
+    ring_bytes: int = 512 * 1024
+    watch_folders: list[str] = field(default_factory=list)
+    detach_key: str = "ctrl-]"
+    keymap: dict[str, str] = field(default_factory=dict)
+    web_host: str = "127.0.0.1"
+    web_port: int = 7681
+    web_token: str | None = None
+    cli_catalog: str | None = None
+    cli_dev_roots: list[str] = field(default_factory=lambda: ["~/code/lang/*/cli/*"])
+
+
+_LIMITS = {
+    "workers": (1, 256),
+    "keep_jobs": (1, 100_000),
+    "ring_bytes": (4096, 64 * 1024 * 1024),
+    "web_port": (0, 65535),
+}
+_TEXT = ("web_host", "web_token", "cli_catalog")
+
+
+def load_config(home: Path) -> Config:
+    """Read the config file under `home`; a missing file means all defaults."""
+    path = config_path(home)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Config()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return config_from_mapping(raw, source=str(path))
+
+
+def config_from_mapping(raw: dict, source: str = "config") -> Config:
+    """Build a Config from parsed TOML, naming the key of any bad value."""
+    config = Config()
+    for key, value in raw.items():
+        if key in _LIMITS:
+            low, high = _LIMITS[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(f"{source}: '{key}' must be a whole number from {low} to {high}")
+            setattr(config, key, value)
+        elif key in _TEXT:
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{source}: '{key}' must be a non-empty string")
+            if key == "web_token" and len(value) < 16:
+                raise ConfigError(f"{source}: 'web_token' must be at least 16 characters")
+            setattr(config, key, value)
+        elif key == "watch_folders":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{source}: 'watch_folders' must be a list of folder paths")
+            config.watch_folders = [str(Path(v).expanduser()) for v in value]
+        elif key == "cli_dev_roots":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{source}: 'cli_dev_roots' must be a list of glob patterns")
+            config.cli_dev_roots = list(value)
+        elif key == "detach_key":
+            from aio.config.keys import parse_control_key
+
+            try:
+                parse_control_key(value)
+            except ValueError as exc:
+                raise ConfigError(f"{source}: 'detach_key': {exc}") from exc
+            config.detach_key = value
+        elif key == "keymap":
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise ConfigError(f"{source}: 'keymap' must map binding ids to key names")
+            config.keymap = dict(value)
+        else:
+            others = ("watch_folders", "detach_key", "keymap", "cli_dev_roots")
+            known = ", ".join(sorted([*_LIMITS, *_TEXT, *others]))
+            raise ConfigError(f"{source}: unknown setting '{key}' (known: {known})")
+    return config

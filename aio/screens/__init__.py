@@ -1,0 +1,1 @@
+"""The dashboard's screens (one module per domain), their modals, and what they do to the core."""

@@ -1,0 +1,285 @@
+"""Todos: the model, urgency, and `TodoBook`, their store in the core's SQLite database.
+
+`TodoBook` uses the standard library's sqlite3 so that `aio t` stays fast (no aiosqlite, Textual
+or aiohttp) and works whether the core runs or not; the core uses the same class in a thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from aio.core.migrations import migrate_sync
+
+HOUR = 3600.0
+DAY = 86400.0
+
+
+class Urgency(StrEnum):
+    """How pressing a todo is, most urgent first."""
+
+    OVERDUE = "overdue"
+    BEHIND_PLAN = "behind plan"
+    WITHIN_HOUR = "due within 1h"
+    WITHIN_DAY = "due within 1d"
+    LATER = "later"
+    NONE = "no deadline"
+    DONE = "done"
+
+
+URGENCY_ORDER = list(Urgency)
+_RANK = {level: rank for rank, level in enumerate(URGENCY_ORDER)}
+# One colour per urgency, shared by the dashboard (Rich styles), the CLI (ANSI) and JSON.
+URGENCY_COLOURS = {
+    Urgency.OVERDUE: ("bold #ff5555", "\x1b[1;31m"),
+    Urgency.BEHIND_PLAN: ("#ff79c6", "\x1b[35m"),
+    Urgency.WITHIN_HOUR: ("bold #ffb86c", "\x1b[1;38;5;208m"),
+    Urgency.WITHIN_DAY: ("#f1fa8c", "\x1b[33m"),
+    Urgency.LATER: ("#50fa7b", "\x1b[32m"),
+    Urgency.NONE: ("default", "\x1b[0m"),
+    Urgency.DONE: ("dim", "\x1b[2m"),
+}
+
+
+@dataclass(slots=True)
+class Todo:
+    id: int
+    title: str
+    deadline: float | None
+    virtual_deadline: float | None
+    created_at: float
+    completed_at: float | None = None
+    deadline_fired: bool = False
+    virtual_fired: bool = False
+
+    def urgency(self, now: float) -> Urgency:
+        """Overdue, behind plan (past the virtual deadline only), due within 1 h or 1 day,
+        later, or no deadline."""
+        if self.completed_at is not None:
+            return Urgency.DONE
+        if self.deadline is not None and self.deadline <= now:
+            return Urgency.OVERDUE
+        if self.virtual_deadline is not None and self.virtual_deadline <= now:
+            return Urgency.BEHIND_PLAN
+        nearest = self.virtual_deadline if self.virtual_deadline is not None else self.deadline
+        if nearest is None:
+            return Urgency.NONE
+        if nearest - now <= HOUR:
+            return Urgency.WITHIN_HOUR
+        if nearest - now <= DAY:
+            return Urgency.WITHIN_DAY
+        return Urgency.LATER
+
+    @property
+    def next_deadline(self) -> float | None:
+        times = [t for t in (self.virtual_deadline, self.deadline) if t is not None]
+        return min(times) if times else None
+
+    def sort_key(self, now: float) -> tuple:
+        nearest = self.virtual_deadline if self.virtual_deadline is not None else self.deadline
+        return (_RANK[self.urgency(now)], nearest or float("inf"), self.id)
+
+    def to_dict(self, now: float, level: Urgency | None = None) -> dict:
+        level = level or self.urgency(now)
+        return {
+            "id": self.id,
+            "title": self.title,
+            "deadline": self.deadline,
+            "virtual_deadline": self.virtual_deadline,
+            "created_at": self.created_at,
+            "completed_at": self.completed_at,
+            "urgency": str(level),
+            "colour": URGENCY_COLOURS[level][0],
+            "due": relative_time(self.deadline, now),
+            "virtual_due": relative_time(self.virtual_deadline, now),
+        }
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Todo:
+        return cls(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), bool(row[7]))
+
+
+def relative_time(when: float | None, now: float) -> str:
+    """`in 2h 05m`, `3d 4h ago`, or `-`."""
+    if when is None:
+        return "-"
+    delta = when - now
+    seconds = int(abs(delta))
+    if seconds >= 60:
+        seconds = round(abs(delta) / 60) * 60  # "in 2h 00m" just after adding a 2h deadline
+    if seconds < 60:
+        text = f"{seconds}s"
+    elif seconds < HOUR:
+        text = f"{seconds // 60}m"
+    elif seconds < DAY:
+        text = f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    else:
+        text = f"{seconds // 86400}d {seconds % 86400 // 3600}h"
+    return f"in {text}" if delta >= 0 else f"{text} ago"
+
+
+def sort_todos(todos: list[Todo], now: float) -> list[Todo]:
+    """Most urgent first; completed last."""
+    return sorted(todos, key=lambda t: t.sort_key(now))
+
+
+class TodoNotFound(KeyError):
+    def __str__(self) -> str:
+        return f"no todo {self.args[0]}"
+
+
+_COLUMNS = (
+    "id, title, deadline, virtual_deadline, created_at, completed_at, deadline_fired, virtual_fired"
+)
+
+
+class TodoBook:
+    """Todos in the database at `path` (created and migrated on first use)."""
+
+    def __init__(self, path: Path, clock=time.time, threaded: bool = False) -> None:
+        fresh = not path.exists()
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.clock = clock
+        # The core calls it from worker threads, one call at a time (its own lock).
+        self.conn = sqlite3.connect(
+            path, isolation_level=None, timeout=10.0, check_same_thread=not threaded
+        )
+        if fresh:
+            os.chmod(path, 0o600)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        migrate_sync(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def add(self, title: str, deadline: float | None, virtual: float | None) -> Todo:
+        if virtual is not None and deadline is not None and virtual > deadline:
+            raise ValueError("the virtual deadline must not be later than the real one")
+        now = self.clock()
+        cursor = self.conn.execute(
+            "INSERT INTO todos (title, deadline, virtual_deadline, created_at) VALUES (?,?,?,?)",
+            (title, deadline, virtual, now),
+        )
+        return Todo(int(cursor.lastrowid), title, deadline, virtual, now)
+
+    def get(self, todo_id: int) -> Todo:
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM todos WHERE id = ?", (todo_id,)).fetchone()
+        if row is None:
+            raise TodoNotFound(todo_id)
+        return Todo.from_row(row)
+
+    def list(self, include_completed: bool = False) -> list[Todo]:
+        where = "" if include_completed else " WHERE completed_at IS NULL"
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM todos{where}").fetchall()
+        return sort_todos([Todo.from_row(r) for r in rows], self.clock())
+
+    def complete(self, ids: tuple[int, ...]) -> list[Todo]:
+        """Mark todos done (all or none: an unknown id changes nothing)."""
+        return self._each(ids, "UPDATE todos SET completed_at = ? WHERE id = ?", True)
+
+    def delete(self, ids: tuple[int, ...]) -> list[Todo]:
+        """Delete todos for good (all or none)."""
+        return self._each(ids, "DELETE FROM todos WHERE id = ?", False)
+
+    def _each(self, ids: tuple[int, ...], sql: str, with_time: bool) -> list[Todo]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            found = [self.get(i) for i in ids]
+            now = self.clock()
+            for todo in found:
+                self.conn.execute(sql, (now, todo.id) if with_time else (todo.id,))
+                if with_time:
+                    todo.completed_at = now
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return found
+
+    def edit(self, todo_id: int, title: str, deadline: float | None, virtual: float | None) -> Todo:
+        """Replace a todo's title and deadlines; changed deadlines will fire again."""
+        if virtual is not None and deadline is not None and virtual > deadline:
+            raise ValueError("the virtual deadline must not be later than the real one")
+        old = self.get(todo_id)
+        self.conn.execute(
+            "UPDATE todos SET title = ?, deadline = ?, virtual_deadline = ?, "
+            "deadline_fired = ?, virtual_fired = ? WHERE id = ?",
+            (
+                title,
+                deadline,
+                virtual,
+                int(old.deadline_fired and deadline == old.deadline),
+                int(old.virtual_fired and virtual == old.virtual_deadline),
+                todo_id,
+            ),
+        )
+        return self.get(todo_id)
+
+    def reopen(self, todo_id: int) -> Todo:
+        self.get(todo_id)
+        self.conn.execute("UPDATE todos SET completed_at = NULL WHERE id = ?", (todo_id,))
+        return self.get(todo_id)
+
+    def due(self, now: float) -> list[tuple[float, int, str]]:
+        """Deadlines of open todos that are due and have not fired: (time, id, which)."""
+        rows = self.conn.execute(
+            "SELECT deadline, id, 'real' FROM todos WHERE completed_at IS NULL "
+            "AND deadline_fired = 0 AND deadline <= ? "
+            "UNION ALL SELECT virtual_deadline, id, 'virtual' FROM todos "
+            "WHERE completed_at IS NULL AND virtual_fired = 0 AND virtual_deadline <= ? "
+            "ORDER BY 1, 2",
+            (now, now),
+        ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def next_unfired(self, now: float) -> float | None:
+        """The soonest deadline after `now` that has not fired, real or virtual."""
+        row = self.conn.execute(
+            "SELECT MIN(t) FROM ("
+            "SELECT MIN(deadline) AS t FROM todos WHERE completed_at IS NULL "
+            "AND deadline_fired = 0 AND deadline > ? "
+            "UNION ALL SELECT MIN(virtual_deadline) FROM todos WHERE completed_at IS NULL "
+            "AND virtual_fired = 0 AND virtual_deadline > ?)",
+            (now, now),
+        ).fetchone()
+        return row[0]
+
+    def unfired(self) -> list[tuple[float, int, str]]:
+        """Deadlines of open todos that have not fired yet: (time, id, 'real'|'virtual')."""
+        rows = self.conn.execute(
+            "SELECT id, deadline, virtual_deadline, deadline_fired, virtual_fired FROM todos "
+            "WHERE completed_at IS NULL"
+        ).fetchall()
+        pending = []
+        for todo_id, real, virtual, real_fired, virtual_fired in rows:
+            if real is not None and not real_fired:
+                pending.append((real, todo_id, "real"))
+            if virtual is not None and not virtual_fired:
+                pending.append((virtual, todo_id, "virtual"))
+        return sorted(pending)
+
+    def mark_fired(self, todo_id: int, which: str) -> None:
+        column = "deadline_fired" if which == "real" else "virtual_fired"
+        self.conn.execute(f"UPDATE todos SET {column} = 1 WHERE id = ?", (todo_id,))
+
+    def fire_due(self, now: float) -> tuple[list[tuple[Todo, str]], float | None]:
+        """Mark every due, unfired deadline fired (in one transaction); return them with
+        their todos, and the next deadline to wait for."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            due = self.due(now)
+            fired = []
+            for _, todo_id, which in due:
+                self.mark_fired(todo_id, which)
+                fired.append((self.get(todo_id), which))
+            upcoming = self.next_unfired(now)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return fired, upcoming

@@ -1,0 +1,1 @@
+"""The browser bridge: the jobs and terminal pages (xterm.js), links and sessions, and `aio web`."""
