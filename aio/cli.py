@@ -61,6 +61,16 @@ def open_dashboard() -> int:
         return fail(str(exc), 1)
     from aio.app import AioApp
 
+    if config.keymap:
+        from aio.config.locations import config_path
+        from aio.screens.binding_ids import known_binding_ids, unknown_keymap_ids
+
+        unknown = unknown_keymap_ids(config.keymap, AioApp)
+        if unknown:
+            known = ", ".join(sorted(known_binding_ids(AioApp)))
+            return fail(
+                f"{config_path(home)}: [keymap]: unknown binding id '{unknown[0]}' (known: {known})"
+            )
     # The first frame shows these jobs; the live event stream follows it.
     AioApp(home, config, jobs=jobs).run()
     return 0

@@ -35,6 +35,29 @@ def aio_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "aio"]
 
 
+HEAVY = ("textual", "aiohttp", "aiosqlite")  # what the CLI's fast paths must not import
+
+
+def run_reporting_heavy_imports(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """Run `aio ARGS` in a Python that reports which HEAVY packages it imported (exit 99)."""
+    code = (
+        "import sys\n"
+        "from aio.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
+        "print('heavy:', heavy, file=sys.stderr)\n"
+        "raise SystemExit(99 if heavy else code)\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 def require_tool(name: str) -> str:
     """The path of a tool a test needs; skip without it, or fail when AIO_REQUIRE_ALL=1."""
     found = shutil.which(name)
@@ -309,11 +332,16 @@ def raw_http(home: AioHome, payload: bytes, timeout: float = 30.0) -> bytes:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(str(home.path / "core.sock"))
-        sock.sendall(payload)
-        chunks = []
-        with contextlib.suppress(ConnectionResetError):
-            while data := sock.recv(65536):
-                chunks.append(data)
+        return exchange(sock, payload)
+
+
+def exchange(sock: socket.socket, payload: bytes) -> bytes:
+    """Send raw bytes on a connected socket and read until the other side closes it."""
+    sock.sendall(payload)
+    chunks = []
+    with contextlib.suppress(ConnectionResetError):
+        while data := sock.recv(65536):
+            chunks.append(data)
     return b"".join(chunks)
 
 

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from core_harness import AioHome, aio_command, pid_alive, wait_for
+from core_harness import AioHome, aio_command, pid_alive, run_reporting_heavy_imports, wait_for
 
 VERBS = ["run", "ls", "log", "a", "attach", "kill", "rm", "serve", "stop"]
 
@@ -367,3 +367,10 @@ def test_a_smaller_keep_jobs_prunes_when_the_core_starts(home: AioHome) -> None:
     home.start()
     wait_for(lambda: [p.name for p in jobs_dir.iterdir()] == ["3-p2"], what="folders pruned")
     assert [j["folder_removed"] for j in home.jobs()] == [True, True, False]
+
+
+def test_run_and_ls_import_no_textual_aiohttp_or_aiosqlite(core: AioHome) -> None:
+    path = core.task({"name": "quick", "steps": [{"cmd": "true"}]})
+    for args in (("run", str(path), "--var", "x=1"), ("run", str(path)), ("ls",)):
+        result = run_reporting_heavy_imports(core.env, *args)
+        assert "heavy: []" in result.stderr, (args, result.stderr)

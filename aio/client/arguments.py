@@ -9,13 +9,14 @@ from collections.abc import Callable
 from functools import wraps
 
 from aio.client.core_client import CoreError, CoreUnavailable
+from aio.text.printable import printable
 
 __all__ = ["ArgumentParser", "fail", "parser", "reports_core_errors"]
 
 
 def fail(message: str, code: int = 2) -> int:
-    """Print a one-line refusal; return the exit code (2: bad input)."""
-    sys.stderr.write(f"aio: {message}\n")
+    """Print a one-line refusal, made printable; return the exit code (2: bad input)."""
+    sys.stderr.write(f"aio: {printable(message)}\n")
     return code
 
 

@@ -18,6 +18,11 @@ from aio.config.locations import core_log_path, socket_path
 
 START_TIMEOUT = 20.0
 REQUEST_TIMEOUT = 60.0
+CONNECT_TIMEOUT = 10.0  # how long a busy core (full listen backlog) may keep us waiting
+
+
+class CoreBusy(OSError):
+    """The core's socket exists and its listen backlog stayed full: running, but busy."""
 
 
 class CoreUnavailable(RuntimeError):
@@ -40,18 +45,34 @@ class CoreClient:
         self.socket = str(socket_path(home))
 
     def _connect(self) -> socket.socket:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(REQUEST_TIMEOUT)
-        try:
-            sock.connect(self.socket)
-        except OSError:
-            sock.close()
-            raise
-        return sock
+        """A connected socket. With a timeout set, a unix socket's connect() does not wait:
+        a full listen backlog answers EAGAIN at once, so that is retried until a deadline."""
+        deadline = time.monotonic() + CONNECT_TIMEOUT
+        pause = 0.001
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(REQUEST_TIMEOUT)
+            try:
+                sock.connect(self.socket)
+                return sock
+            except BlockingIOError:
+                sock.close()
+                if time.monotonic() >= deadline:
+                    raise CoreBusy(
+                        0, f"the core is busy: no connection accepted in {CONNECT_TIMEOUT:.0f} s"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+            except OSError:
+                sock.close()
+                raise
 
     def is_running(self) -> bool:
+        """Whether a core listens on the socket (a busy one counts: it holds the lock)."""
         try:
             self._connect().close()
+        except CoreBusy:
+            return True
         except OSError:
             return False
         return True
@@ -70,6 +91,8 @@ class CoreClient:
         ).encode()
         try:
             sock = self._connect()
+        except CoreBusy as exc:
+            raise CoreUnavailable(str(exc.strerror)) from None
         except OSError as exc:
             raise CoreUnavailable(f"the core is not running ({exc.strerror})") from None
         try:

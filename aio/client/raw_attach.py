@@ -3,6 +3,9 @@
 The user's own terminal does the emulation (no pyte here), so it runs at full speed. In raw mode
 the detach key (ctrl-] unless the config says otherwise) returns without stopping the job; window
 resizes follow. Without a terminal on stdin, piped input is forwarded as typed bytes.
+
+`clear_terminal` and `wait_for_key` frame an attach started from the dashboard: a clean screen
+before it, and a pause after it, so the job's last screen can be read.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ TERMINAL_RESET = (
     b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l"  # mouse reporting
     b"\x1b[?2004l\x1b[?1l\x1b>"  # bracketed paste, application cursor and keypad keys
 )
+
+# Default attributes first, so the cleared screen has the terminal's own background.
+CLEAR_SCREEN = b"\x1b[0m\x1b[H\x1b[2J"
 
 
 @dataclass(slots=True)
@@ -160,6 +166,35 @@ async def attach(
     if announce and result.detached:
         sys.stderr.write(f"\r\n[aio] detached from job {result.job_id or ref}; it keeps running\n")
     return result
+
+
+def clear_terminal(stdout_fd: int = 1) -> None:
+    """Clear a terminal's screen and put the cursor top left (nothing if not a terminal)."""
+    if os.isatty(stdout_fd):
+        _write_all(stdout_fd, CLEAR_SCREEN)
+
+
+def wait_for_key(prompt: str, stdin_fd: int = 0, stdout_fd: int = 1) -> None:
+    """Show `prompt` and wait for one key press, which is swallowed: neither it nor the rest of
+    its escape sequence reaches whoever reads the terminal next. Nothing if not a terminal."""
+    import select
+
+    if not (os.isatty(stdin_fd) and os.isatty(stdout_fd)):
+        return
+    saved = termios.tcgetattr(stdin_fd)
+    try:
+        tty.setraw(stdin_fd, termios.TCSANOW)
+        _write_all(stdout_fd, f"\r\n{prompt}".encode())
+        while True:
+            select.select([stdin_fd], [], [])
+            try:
+                if os.read(stdin_fd, 1024):
+                    break
+            except BlockingIOError:
+                continue
+        termios.tcflush(stdin_fd, termios.TCIFLUSH)
+    finally:
+        termios.tcsetattr(stdin_fd, termios.TCSADRAIN, saved)
 
 
 def _send_file(session: _Session, fd: int) -> None:

@@ -1,22 +1,22 @@
 """`aio install`: link a local tool folder, or fetch a remote one from the CLI catalog.
 
-A remote install is all or nothing: the tarball is downloaded into a temporary folder, its
-sha256 checked, unpacked with no absolute paths, no `..`, no devices and no links that leave the
-folder, its bundled manifest's id checked against the catalog record, its build step run; only
-then is it renamed into place. Any failure removes the temporary folder.
+A remote install is all or nothing: the tarball is downloaded into a locked staging folder
+(`aio.clis.staging`), its sha256 checked, unpacked by aio itself within caps and with no
+absolute paths, `..`, devices or links (`aio.clis.unpack`), its bundled manifest's id checked
+against the catalog record, its build step run; only then is it renamed into place. Any
+failure removes the staging folder; one a killed install left is removed by the next install
+or the next start of the core.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-import shutil
 import subprocess
-import tarfile
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from aio.clis.manifest import (
     MANIFEST_NAME,
@@ -30,13 +30,17 @@ from aio.clis.registry import (
     DEFAULT_DEV_ROOTS,
     ToolRecord,
     all_records,
+    ensure_cli_dir,
     installs_dir,
     now_text,
+    private_dir,
     read_index,
     write_index,
     write_link,
     write_private,
 )
+from aio.clis.staging import remove_install_leftovers, staging_folder
+from aio.clis.unpack import UnpackError, UnpackLimits, unpack
 
 INSTALL_ID = re.compile(r"cli[_:]([0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26})")
 MAX_DOWNLOAD = 512 * 1024 * 1024
@@ -94,6 +98,7 @@ def _others(home: Path, tool_id: str, dev_roots, exclude_key: str | None = None)
 
 def install_link(home: Path, path: Path, *, force: bool, dev_roots=DEFAULT_DEV_ROOTS):
     """Register a local tool by reference to its source (never copied)."""
+    remove_install_leftovers(home)
     manifest_file = manifest_path(path.absolute())
     try:
         manifest = load_manifest(manifest_file)
@@ -116,6 +121,7 @@ def install_link(home: Path, path: Path, *, force: bool, dev_roots=DEFAULT_DEV_R
                 f"{manifest.id} would shadow the remote install {other.install_id}; "
                 "use --force to make this folder the active one"
             )
+    ensure_cli_dir(home)
     write_link(home, manifest)
     active = read_index(home)["active"]
     if force and any(o.kind == "install" for o in others):
@@ -191,64 +197,25 @@ def _download(url: str, target: Path, catalog: str) -> str:
         from urllib.parse import urljoin
 
         url = urljoin(catalog, url)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     try:
-        if url.startswith(("http://", "https://")):
-            import urllib.request
+        with os.fdopen(os.open(target, flags, 0o600), "wb") as out:
+            if url.startswith(("http://", "https://")):
+                import urllib.request
 
-            opener = urllib.request.urlopen(url, timeout=60)
-        else:
-            opener = (Path(catalog).expanduser().parent / url).open("rb")
-        with opener as source, target.open("wb") as out:
-            while chunk := source.read(1024 * 1024):
-                size += len(chunk)
-                if size > MAX_DOWNLOAD:
-                    raise InstallError(f"{url}: larger than {MAX_DOWNLOAD // 2**20} MiB")
-                digest.update(chunk)
-                out.write(chunk)
+                opener = urllib.request.urlopen(url, timeout=60)
+            else:
+                opener = (Path(catalog).expanduser().parent / url).open("rb")
+            with opener as source:
+                while chunk := source.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > MAX_DOWNLOAD:
+                        raise InstallError(f"{url}: larger than {MAX_DOWNLOAD // 2**20} MiB")
+                    digest.update(chunk)
+                    out.write(chunk)
     except OSError as exc:
         raise InstallError(f"cannot download {url}: {exc}") from None
     return digest.hexdigest()
-
-
-def safe_extract(tarball: Path, dest: Path) -> None:
-    """Unpack with no absolute paths, no `..`, no devices, no links leaving `dest`."""
-    try:
-        archive = tarfile.open(tarball, "r:*")  # noqa: SIM115 (closed by the with below)
-    except (tarfile.TarError, OSError) as exc:
-        raise InstallError(f"the download is not a readable tarball: {exc}") from None
-    with archive:
-        for member in archive.getmembers():
-            name = PurePosixPath(member.name)
-            if name.is_absolute() or member.name.startswith(("/", "\\")):
-                raise InstallError(f"the tarball holds an absolute path: {member.name}")
-            if ".." in name.parts:
-                raise InstallError(f"the tarball holds a path with '..': {member.name}")
-            if member.isdev() or member.isfifo():
-                raise InstallError(f"the tarball holds a device or pipe: {member.name}")
-            if member.issym() or member.islnk():
-                link = PurePosixPath(member.linkname)
-                resolved = link if member.islnk() else name.parent / link
-                if link.is_absolute() or ".." in _normalise(resolved).parts:
-                    raise InstallError(
-                        f"the tarball holds a link that leaves its folder: "
-                        f"{member.name} -> {member.linkname}"
-                    )
-        try:
-            archive.extractall(dest, filter="data")
-        except (tarfile.TarError, OSError) as exc:
-            raise InstallError(f"cannot unpack the tarball: {exc}") from None
-
-
-def _normalise(path: PurePosixPath) -> PurePosixPath:
-    parts: list[str] = []
-    for part in path.parts:
-        if part == "..":
-            if not parts:
-                return PurePosixPath("..")
-            parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return PurePosixPath(*parts) if parts else PurePosixPath(".")
 
 
 def _source_root(unpacked: Path) -> Path:
@@ -261,25 +228,8 @@ def _source_root(unpacked: Path) -> Path:
     raise InstallError(f"the tarball has no {MANIFEST_NAME} at its top")
 
 
-STALE_SECONDS = 24 * 3600
-
-
-def _remove_stale_temporaries(folder: Path) -> None:
-    """Remove what installs killed mid-way left (a day old: no install runs that long)."""
-    import time
-
-    for temp in folder.glob(".tmp-cli_*"):
-        try:
-            if time.time() - temp.stat().st_mtime > STALE_SECONDS:
-                shutil.rmtree(temp, ignore_errors=True)
-        except OSError:
-            continue
-
-
 def run_build(manifest: ToolManifest, root: Path) -> tuple[int, str]:
     """Run `[exec].build` in `root`; (exit code, the tail of its output)."""
-    import os
-
     try:
         done = subprocess.run(
             list(manifest.build or ()),
@@ -305,8 +255,11 @@ def install_remote(
     force: bool = False,
     dev_roots=DEFAULT_DEV_ROOTS,
     replaces: str | None = None,
+    limits: UnpackLimits | None = None,
 ) -> InstallResult:
-    """Fetch, verify, unpack, check and register a catalog record."""
+    """Fetch, verify, unpack, check and register a catalog record. `limits` default to the
+    caps set in config.toml."""
+    remove_install_leftovers(home)
     record = find_record(load_catalog(catalog), install_id, catalog)
     where = f"catalog record {install_id}"
     manifest, url, expected = check_record(record, where)
@@ -320,62 +273,25 @@ def install_remote(
         raise InstallError(
             f"{manifest.id} would shadow {names}; use --force to make this install the active one"
         )
-    installs_dir(home).mkdir(mode=0o700, parents=True, exist_ok=True)
-    _remove_stale_temporaries(installs_dir(home))
+    if limits is None:
+        from aio.config.settings import load_config
+
+        limits = UnpackLimits.from_config(load_config(home))
+    ensure_cli_dir(home)
     # A folder of its own: another `aio install` of the same id may be running.
-    temp = Path(tempfile.mkdtemp(prefix=f".tmp-{install_id}-", dir=installs_dir(home)))
-    try:
-        tarball = temp / "download.tar"
-        actual = _download(url, tarball, catalog)
-        if actual != expected:
-            raise InstallError(
-                f"{url}: sha256 is {actual}, the catalog says {expected}; not installed"
-            )
-        unpacked = temp / "source"
-        unpacked.mkdir()
-        safe_extract(tarball, unpacked)
-        tarball.unlink()
-        root = _source_root(unpacked)
-        try:
-            bundled = load_manifest(root / MANIFEST_NAME)
-        except ManifestError as exc:
-            raise InstallError(str(exc)) from None
-        if bundled.id != manifest.id:
-            raise InstallError(
-                f"the bundled manifest's id is '{bundled.id}', the catalog record's is "
-                f"'{manifest.id}'; not installed"
-            )
-        if bundled.build:
-            code, output = run_build(bundled, root)
-            if code != 0:
-                raise InstallError(f"{bundled.id}: the build step failed (exit {code}):\n{output}")
-        shutil.copyfile(root / MANIFEST_NAME, temp / MANIFEST_NAME)
-        relative_root = root.relative_to(temp)
-        meta = {
-            "install_id": install_id,
-            "id": manifest.id,
-            "version": record.get("version"),
-            "published_at": record.get("published_at"),
-            "installed_at": now_text(),
-            "url": url,
-            "sha256": actual,
-            "catalog": catalog,
-            "source_root": str(relative_root),
-        }
+    with staging_folder(private_dir(installs_dir(home)), install_id) as temp:
+        meta = _stage(temp, install_id, record, manifest, url, expected, catalog, limits)
         write_private(temp / "install.json", json.dumps(meta, indent=2) + "\n")
         try:
             temp.rename(final)
         except OSError:
             if not final.is_dir():
                 raise
-            shutil.rmtree(temp, ignore_errors=True)  # the other install finished first
+            # The other install finished first.
             existing = next((r for r in all_records(home, ()) if r.install_id == install_id), None)
             return InstallResult(
                 existing, f"{install_id} ({manifest.id}) is already installed", False
             )
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
     active = read_index(home)["active"]
     if others or replaces:
         active[manifest.id] = f"install:{install_id}"
@@ -383,3 +299,54 @@ def install_remote(
     installed = next(r for r in all_records(home, ()) if r.install_id == install_id)
     version = f" {record.get('version')}" if record.get("version") else ""
     return InstallResult(installed, f"installed {manifest.id}{version} ({install_id})", True)
+
+
+def _stage(
+    temp: Path,
+    install_id: str,
+    record: dict,
+    manifest: ToolManifest,
+    url: str,
+    expected: str,
+    catalog: str,
+    limits: UnpackLimits,
+) -> dict:
+    """Download, check, unpack and build in the staging folder; the install's install.json."""
+    tarball = temp / "download.tar"
+    actual = _download(url, tarball, catalog)
+    if actual != expected:
+        raise InstallError(f"{url}: sha256 is {actual}, the catalog says {expected}; not installed")
+    unpacked = temp / "source"
+    unpacked.mkdir(mode=0o700)
+    try:
+        unpack(tarball, unpacked, limits)
+    except UnpackError as exc:
+        raise InstallError(str(exc)) from None
+    tarball.unlink()
+    root = _source_root(unpacked)
+    try:
+        bundled = load_manifest(root / MANIFEST_NAME)
+    except ManifestError as exc:
+        raise InstallError(str(exc)) from None
+    if bundled.id != manifest.id:
+        raise InstallError(
+            f"the bundled manifest's id is '{bundled.id}', the catalog record's is "
+            f"'{manifest.id}'; not installed"
+        )
+    if bundled.build:
+        code, output = run_build(bundled, root)
+        if code != 0:
+            raise InstallError(f"{bundled.id}: the build step failed (exit {code}):\n{output}")
+    with (root / MANIFEST_NAME).open(encoding="utf-8", newline="") as bundled_file:
+        write_private(temp / MANIFEST_NAME, bundled_file.read())  # a private copy, byte for byte
+    return {
+        "install_id": install_id,
+        "id": manifest.id,
+        "version": record.get("version"),
+        "published_at": record.get("published_at"),
+        "installed_at": now_text(),
+        "url": url,
+        "sha256": actual,
+        "catalog": catalog,
+        "source_root": str(root.relative_to(temp)),
+    }

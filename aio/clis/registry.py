@@ -3,8 +3,11 @@
     links/<id>.toml              a local source install: id, source_root, manifest_path, ...
     installs/<install_id>/       a remote install: source/, flow-tool.toml (resolved copy),
                                  install.json (id, version, published_at, sha256, url, ...)
+    installs/.tmp-<install_id>-*/  an install being built, locked by its process (staging.py)
     index.json                   what is registered, rebuilt after every change, and which
                                  record is active for an id that a forced install shadowed
+
+What aio makes here is private: folders 0700, files 0600 (a bundle's executables 0700).
 
 A tool id resolves in this order: registered links, registered remote installs, then the
 development roots (default `~/code/lang/*/cli/*`), unless `index.json` names an active record.
@@ -98,9 +101,26 @@ def toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def private_dir(path: Path) -> Path:
+    """Make `path` and each missing folder above it 0700 (`mkdir(parents=True)` would make
+    those above 0755)."""
+    if not path.is_dir():
+        if not path.parent.is_dir():
+            private_dir(path.parent)
+        path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def ensure_cli_dir(home: Path) -> Path:
+    """`$AIO_HOME/cli/`, private like the rest of the home (also one an older aio made 0755)."""
+    folder = private_dir(cli_dir(home))
+    os.chmod(folder, 0o700)
+    return folder
+
+
 def write_private(path: Path, text: str) -> None:
     """Write a file atomically (temp file, then rename), private to the user."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(path.parent)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from aio.config.locations import config_path
 
+DEFAULT_WEB_PORT = 7681
+
 
 class ConfigError(ValueError):
     """The config file is unreadable or holds a bad value."""
@@ -23,21 +25,27 @@ class Config:
     workers: int = 4
     keep_jobs: int = 20
     ring_bytes: int = 512 * 1024
+    log_max_bytes: int = 1024 * 1024 * 1024  # a job's log past this keeps head + latest output
     watch_folders: list[str] = field(default_factory=list)
     detach_key: str = "ctrl-]"
     keymap: dict[str, str] = field(default_factory=dict)
     web_host: str = "127.0.0.1"
-    web_port: int = 7681
+    web_port: int | None = None  # None: DEFAULT_WEB_PORT, or a free port if that is taken
     web_token: str | None = None
     cli_catalog: str | None = None
     cli_dev_roots: list[str] = field(default_factory=lambda: ["~/code/lang/*/cli/*"])
+    cli_unpack_max_bytes: int = 256 * 1024 * 1024  # a catalog tarball's unpacked file data
+    cli_unpack_max_members: int = 20_000  # and its members, folders included
 
 
 _LIMITS = {
     "workers": (1, 256),
     "keep_jobs": (1, 100_000),
     "ring_bytes": (4096, 64 * 1024 * 1024),
+    "log_max_bytes": (64 * 1024, 1024**4),
     "web_port": (0, 65535),
+    "cli_unpack_max_bytes": (1024 * 1024, 1024**4),
+    "cli_unpack_max_members": (1, 10_000_000),
 }
 _TEXT = ("web_host", "web_token", "cli_catalog")
 

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from aio import __version__
 from aio.clis.routes import ClisContext, add_cli_routes
+from aio.clis.staging import remove_install_leftovers
 from aio.config.locations import database_path, ensure_home, lock_path, socket_path, tasks_dir
 from aio.config.settings import Config, load_config
 from aio.core.events import EventBus
@@ -90,6 +91,7 @@ class Core:
         os.umask(0o077)
         ensure_home(self.home)
         self.acquire_lock()
+        await asyncio.to_thread(remove_install_leftovers, self.home)
         await self.store.open()
         await self.todos.start()
         await self.jobs.start()

@@ -1,5 +1,5 @@
-"""What every domain's API routes share: the refusal a handler raises, its JSON answer, and the
-JSON body reader. A leaf module: routes import it, it imports no route."""
+"""What every domain's API routes share: the JSON refusal and the JSON body reader (the refusal a
+handler raises, RequestError, lives in aio.core.errors). Routes import this; it imports no route."""
 
 from __future__ import annotations
 
@@ -7,14 +7,9 @@ import json
 
 from aiohttp import web
 
+from aio.core.errors import RequestError, is_number
 
-class RequestError(Exception):
-    """A request that cannot be met; `status` is the HTTP status to answer with (4xx: the
-    client's mistake, 5xx: the core's)."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+__all__ = ["RequestError", "error", "is_number", "read_json"]
 
 
 def error(message: str, status: int = 400) -> web.Response:
@@ -28,6 +23,8 @@ async def read_json(request: web.Request) -> dict:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise RequestError("request body: expected a JSON object") from None
+    except RecursionError:
+        raise RequestError("request body: JSON nested too deeply") from None
     if not isinstance(body, dict):
         raise RequestError("request body: expected a JSON object")
     return body

@@ -119,18 +119,23 @@ class Store:
 
     # Browser sessions
 
-    async def load_web_sessions(self, now: float) -> list[tuple[str, bool, float]]:
+    async def load_web_sessions(self, now: float) -> list[tuple[str, bool, float, int | None]]:
+        """The sessions still live at `now`: (id hash, read-only, expiry, job or None for all)."""
         await self.db.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (now,))
         async with self.db.execute(
-            "SELECT id_hash, readonly, expires_at FROM web_sessions"
+            "SELECT id_hash, readonly, expires_at, job_id FROM web_sessions"
         ) as cursor:
             rows = await cursor.fetchall()
-        return [(row[0], bool(row[1]), row[2]) for row in rows]
+        return [(row[0], bool(row[1]), row[2], row[3]) for row in rows]
 
-    async def save_web_session(self, id_hash: str, readonly: bool, expires_at: float) -> None:
+    async def save_web_session(
+        self, id_hash: str, readonly: bool, expires_at: float, job_id: int | None
+    ) -> None:
+        """Keep a session (its scope: job `job_id`, or every job for None)."""
         await self.db.execute(
-            "INSERT OR REPLACE INTO web_sessions (id_hash, readonly, expires_at) VALUES (?, ?, ?)",
-            (id_hash, int(readonly), expires_at),
+            "INSERT OR REPLACE INTO web_sessions (id_hash, readonly, expires_at, job_id) "
+            "VALUES (?, ?, ?, ?)",
+            (id_hash, int(readonly), expires_at, job_id),
         )
 
     async def delete_web_session(self, id_hash: str) -> None:

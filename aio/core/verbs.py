@@ -16,7 +16,11 @@ def cmd_serve(argv: list[str]) -> int:
     p.add_argument(
         "--host", help="address for the browser bridge (default 127.0.0.1; others need a token)"
     )
-    p.add_argument("--port", type=int, help="port for the browser bridge (default 7681)")
+    p.add_argument(
+        "--port",
+        type=int,
+        help="port for the browser bridge (default 7681, or a free one if it is taken)",
+    )
     p.add_argument("--token", help="a secret (16+ characters) that opens the browser bridge")
     p.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)

@@ -2,7 +2,8 @@
 
 A *lossy* viewer (a terminal or browser watching live) that falls behind is resynchronised from the
 ring's tail with a notice. A *lossless* viewer (batch `aio run --wait`) that falls behind catches up
-from the log file on disk, which always holds the complete output, then goes back to live chunks.
+from the job's log (its complete output, or its head and latest output once the log reached its
+cap), then goes back to live chunks.
 Neither kind ever stalls the job or the other viewers.
 """
 
@@ -24,7 +25,7 @@ SendText = Callable[[dict], Awaitable[None]]
 class StreamSource:
     """What a viewer needs to know about the stream it watches."""
 
-    log_path: str
+    read_log: Callable[[int, int], tuple[bytes, int]]  # (offset, size) -> (data, next offset)
     total: Callable[[], int]
     tail: Callable[[], bytes]
     finished: Callable[[], bool]
@@ -146,9 +147,7 @@ class Viewer:
             return
         size = min(self.FRAME_BYTES, target - self._offset)
         try:
-            with open(self.source.log_path, "rb") as log:
-                log.seek(self._offset)
-                data = log.read(size)
+            data, following = self.source.read_log(self._offset, size)
         except OSError as exc:
             self._catching_up = False
             self._offset = self.source.total()
@@ -159,7 +158,7 @@ class Viewer:
             self._catching_up = False
             self._offset = self.source.total()
             return
-        self._offset += len(data)
+        self._offset = following
         await self.send_bytes(data)
 
 

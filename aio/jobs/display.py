@@ -6,6 +6,7 @@ import time
 
 from aio.text.table import text_table
 
+NAME_WIDTH = 40  # longer job names are cut with an ellipsis
 STATUS_COLOURS = {
     "queued": "\x1b[2m",
     "running": "\x1b[36m",
@@ -61,4 +62,4 @@ def jobs_table(jobs: list[dict], colour: bool, now: float | None = None) -> str:
         for j in jobs
     ]
     colours = [STATUS_COLOURS.get(row[2], "") for row in rows] if colour else None
-    return text_table(headers, rows, colour_column=2, colours=colours)
+    return text_table(headers, rows, colour_column=2, colours=colours, max_widths={1: NAME_WIDTH})

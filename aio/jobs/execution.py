@@ -13,11 +13,13 @@ from pathlib import Path
 from aio.core.pty import PtyChild
 from aio.core.ring import OutputRing
 from aio.core.viewers import StreamSource, Viewer, read_log_tail
+from aio.jobs.capped_log import CappedLog, read_log_file
 from aio.jobs.model import Job, JobStatus, StepStatus
 from aio.jobs.runner import write_runner
 from aio.jobs.tasks import StepSpec
 
 KILL_GRACE_SECONDS = 3.0
+DEFAULT_LOG_CAP = 1024 * 1024 * 1024
 DEFAULT_COLS, DEFAULT_ROWS = 120, 32
 
 
@@ -27,28 +29,35 @@ class JobOutput:
     Background jobs cost one write and one append per chunk; no terminal emulation.
     """
 
-    def __init__(self, job: Job, ring_bytes: int) -> None:
+    def __init__(self, job: Job, ring_bytes: int, log_max_bytes: int = DEFAULT_LOG_CAP) -> None:
         self.job = job
         self.ring = OutputRing(ring_bytes)
         self.viewers: set[Viewer] = set()
-        self._log_fd = -1
+        self.log_max_bytes = log_max_bytes
+        self._log: CappedLog | None = None
+        self._writing = False
         self._log_error: str | None = None
         self.restored = False  # finished in an earlier core: the ring is empty, read the log
 
     def open_log(self) -> None:
-        self._log_fd = os.open(self.job.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._log = CappedLog(self.job.log_path, self.log_max_bytes)
+        self._writing = True
 
     def close_log(self) -> None:
-        if self._log_fd >= 0:
-            os.close(self._log_fd)
-            self._log_fd = -1
+        if self._log is not None:
+            self._log.close()
+        self._writing = False
+
+    def read_log(self, offset: int, size: int) -> tuple[bytes, int]:
+        """Stream bytes from `offset` as the log holds them, and the offset to read next."""
+        if self._log is None:
+            return read_log_file(self.job.log_path, offset, size)
+        return self._log.read(offset, size)
 
     def emit(self, data: bytes) -> None:
-        if self._log_fd >= 0:
+        if self._writing and self._log is not None:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self._log_fd, view) :]
+                self._log.write(data)
             except OSError as exc:
                 self._log_error = exc.strerror
         self.ring.append(data)
@@ -70,7 +79,7 @@ class JobOutput:
 
     def source(self) -> StreamSource:
         return StreamSource(
-            log_path=self.job.log_path,
+            read_log=self.read_log,
             total=self.total,
             tail=self.tail,
             finished=lambda: self.job.status.finished,
@@ -129,6 +138,7 @@ class JobExecution:
             on_exit=self._on_exit,
         )
         self.child.start()
+        job.pgid = self.child.pid  # the runner leads its own session and process group
         job.status = JobStatus.RUNNING
         job.started_at = self._clock()
         job.workdir = str(workdir)

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from aio.config.locations import jobs_dir
 from aio.config.settings import Config
+from aio.core.errors import RequestError, is_number
 from aio.core.events import EventBus
-from aio.core.http import RequestError
 from aio.core.store import Store
 from aio.jobs import worktree
 from aio.jobs.execution import JobExecution, JobOutput
 from aio.jobs.model import Job, JobStatus, Step, StepStatus
+from aio.jobs.orphans import kill_orphans
 from aio.jobs.tasks import TaskSpec
 
 log = logging.getLogger("aio.jobs.manager")
@@ -75,19 +76,32 @@ class JobManager:
                 job.status = JobStatus.LOST
                 job.finished_at = now
                 job.error = "the core stopped while this job ran"
+                if job.pgid:
+                    self._spawn(self._reap_orphans(job, job.pgid))
                 for step in job.steps:
                     if step.status == StepStatus.RUNNING:
                         step.status = StepStatus.FAILED
                     elif step.status == StepStatus.PENDING:
                         step.status = StepStatus.SKIPPED
                 self._persist(job)
-            output = JobOutput(job, self.config.ring_bytes)
+            output = JobOutput(job, self.config.ring_bytes, self.config.log_max_bytes)
             output.restored = job.status.finished
             self.outputs[job.id] = output
             if job.status == JobStatus.QUEUED:
                 self._queue.append(job.id)
         self._schedule()
         self._spawn(self.prune())
+
+    async def _reap_orphans(self, job: Job, pgid: int) -> None:
+        """Kill what a lost job left running (see aio.jobs.orphans) and say so on its record."""
+        pids = await asyncio.to_thread(kill_orphans, self.home, job.id, pgid)
+        if pids:
+            job.error = (
+                f"the core stopped while this job ran; its {len(pids)} leftover "
+                f"process(es) (group {pgid}) were killed when the core restarted"
+            )
+            log.info("job %s: killed leftover processes %s", job.id, pids)
+            self._changed(job)
 
     async def shutdown(self, grace: float = 10.0) -> None:
         """Kill running jobs (recorded as killed), keep queued ones queued, flush the store."""
@@ -140,7 +154,7 @@ class JobManager:
     def resolve(self, ref: str) -> Job:
         """A job by number, or by name (the running one, else the newest with that name)."""
         ref = ref.strip()
-        if ref.lstrip("#").isdigit():
+        if is_number(ref.lstrip("#")):
             job = self.jobs.get(int(ref.lstrip("#")))
             if job is None:
                 raise JobError(f"no job {ref.lstrip('#')}", 404)
@@ -190,7 +204,7 @@ class JobManager:
             raise JobError(f"cannot create the job folder {folder}: {exc.strerror}", 500) from None
         job.folder = str(folder)
         self.jobs[job.id] = job
-        self.outputs[job.id] = JobOutput(job, self.config.ring_bytes)
+        self.outputs[job.id] = JobOutput(job, self.config.ring_bytes, self.config.log_max_bytes)
         self._queue.append(job.id)
         self._changed(job)
         self._schedule()
@@ -236,8 +250,9 @@ class JobManager:
             return
         try:
             execution.start(workdir)
-        except OSError as exc:
-            self._fail_before_start(job, output, f"could not start the job: {exc.strerror}")
+        except Exception as exc:  # a job that cannot start is failed with why, never stuck
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self._fail_before_start(job, output, f"could not start the job: {reason}")
             return
         self.executions[job.id] = execution
 

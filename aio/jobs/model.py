@@ -84,6 +84,7 @@ class Job:
     error: str | None = None
     folder_removed: bool = False
     variables: dict[str, str] = field(default_factory=dict)
+    pgid: int | None = None  # the process group while it runs; kept to find orphans
 
     @property
     def log_path(self) -> str:

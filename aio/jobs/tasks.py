@@ -13,10 +13,11 @@ import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from aio.core.http import RequestError
+from aio.core.errors import RequestError
 
 MAX_TASK_BYTES = 1024 * 1024
 MAX_VALUE_BYTES = 64 * 1024
+MAX_TIMEOUT_SECONDS = 366 * 24 * 3600
 
 _REFERENCE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -110,11 +111,16 @@ def parse_task_text(text: str, source: str) -> TaskSpec:
         raise TaskError(
             f"{source}: bad JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise TaskError(f"{source}: bad JSON: nested too deeply") from None
     return parse_task(data, source)
 
 
 def parse_task(data: object, source: str) -> TaskSpec:
     """Validate a decoded task object."""
+    if not isinstance(source, str) or not source:
+        raise TaskError("field 'source': expected a string naming where the task came from")
+    source = _encodable(source, "source", "task")
     if not isinstance(data, dict):
         raise TaskError(f"{source}: expected a JSON object with 'name' and 'steps'")
     unknown = [k for k in data if k not in _TASK_FIELDS]
@@ -165,8 +171,22 @@ def _parse_step(raw: object, where: str, source: str) -> StepSpec:
     desc = raw.get("desc", cmd)
     if not isinstance(desc, str):
         raise TaskError(f"{source}: field '{where}.desc': expected a string")
+    _encodable(cmd, f"{where}.cmd", source)
+    _encodable(desc, f"{where}.desc", source)
     timeout = _parse_timeout(raw.get("timeout"), f"{where}.timeout", source)
     return StepSpec(desc=desc or cmd, cmd=cmd, timeout=timeout)
+
+
+def _encodable(text: str, where: str, source: str) -> str:
+    """`text` if it can be written as UTF-8 (no lone surrogates such as "\\ud800")."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise TaskError(
+            f"{source}: field '{where}': not valid text (a lone surrogate "
+            f"\\u{ord(text[exc.start]):04x} at character {exc.start})"
+        ) from None
+    return text
 
 
 def _required_text(data: dict, key: str, source: str) -> str:
@@ -175,7 +195,7 @@ def _required_text(data: dict, key: str, source: str) -> str:
     value = data[key]
     if not isinstance(value, str) or not value.strip():
         raise TaskError(f"{source}: field '{key}': expected a non-empty string")
-    return value
+    return _encodable(value, key, source)
 
 
 def _optional_text(data: dict, key: str, source: str) -> str | None:
@@ -184,14 +204,21 @@ def _optional_text(data: dict, key: str, source: str) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise TaskError(f"{source}: field '{key}': expected a non-empty string")
-    return value
+    return _encodable(value, key, source)
 
 
 def _parse_timeout(value: object, where: str, source: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise TaskError(f"{source}: field '{where}': expected a number of seconds above 0")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= MAX_TIMEOUT_SECONDS
+    ):
+        raise TaskError(
+            f"{source}: field '{where}': expected a number of seconds above 0 "
+            f"and at most {MAX_TIMEOUT_SECONDS} (a year)"
+        )
     return float(value)
 
 
@@ -211,7 +238,7 @@ def _parse_variables(raw: object, source: str) -> dict[str, str]:
             raise TaskError(
                 f"{source}: field 'variables.{name}': expected a string or number default"
             )
-        variables[name] = str(default)
+        variables[name] = _encodable(str(default), f"variables.{name}", source)
     return variables
 
 
@@ -274,6 +301,7 @@ def resolve_task(spec: TaskSpec, values: dict[str, str] | None = None) -> TaskSp
             )
         if not isinstance(value, str):
             raise TaskError(f"{spec.source}: variable '{name}': expected a string value")
+        _encodable(value, f"--var {name}", str(spec.source))
         if len(value.encode("utf-8")) > MAX_VALUE_BYTES:
             raise TaskError(f"{spec.source}: variable '{name}': value is over 64 KiB")
     merged = {**spec.variables, **values}

@@ -10,6 +10,7 @@ import sys
 from aio.client.arguments import fail, parser, reports_core_errors
 from aio.client.core_client import connect
 from aio.config.locations import aio_home
+from aio.text.printable import printable
 
 
 def _exit_code_of(status: str | None, exit_code: int | None) -> int:
@@ -54,7 +55,7 @@ def cmd_run(argv: list[str]) -> int:
     if not args.wait:
         print(job["id"])
         return 0
-    sys.stderr.write(f"[aio] job {job['id']} {job['name']}\n")
+    sys.stderr.write(f"[aio] job {job['id']} {printable(job['name'], 80)}\n")
     from aio.client.raw_attach import run_attach
 
     result = run_attach(
@@ -134,7 +135,9 @@ def cmd_attach(argv: list[str]) -> int:
 
     if os.isatty(0):
         key = load_config(home).detach_key
-        sys.stderr.write(f"[aio] attached to job {job['id']} {job['name']}; {key} detaches\r\n")
+        sys.stderr.write(
+            f"[aio] attached to job {job['id']} {printable(job['name'], 80)}; {key} detaches\r\n"
+        )
     result = run_attach(home, str(job["id"]), mode="tail", detach_key=detach)
     if result.error:
         return fail(f"job {job['id']}: {result.error}", 1)

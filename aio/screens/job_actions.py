@@ -71,13 +71,31 @@ class JobActions:
         self.app.push_screen(LinkScreen(url, opened))
 
     async def attach(self, ref: str) -> None:
-        """Suspend the dashboard and attach this terminal to the job, exactly like `aio a`."""
+        """Suspend the dashboard and attach this terminal to the job, exactly like `aio a`, on a
+        cleared screen. When the attach ends otherwise than by detaching (the job ended, or an
+        error), its last screen and closing line stay until a key is pressed."""
+        from aio.client.raw_attach import clear_terminal, wait_for_key
+
         job = await self.find(ref)
         if job is None:
             return
         env = {**os.environ, "AIO_HOME": str(self.app.home)}
         try:
             with self.app.suspend():
-                subprocess.call([sys.executable, "-m", "aio", "a", str(job["id"])], env=env)
+                clear_terminal()
+                code = subprocess.call([sys.executable, "-m", "aio", "a", str(job["id"])], env=env)
+                if code != 0 or not self._is_live(job["id"]):
+                    wait_for_key("[aio] press any key to return to the dashboard")
         except Exception as exc:  # SuspendNotSupported in headless runs
             self.app.notify(f"cannot attach here: {exc}", severity="error", title="aio")
+
+    def _is_live(self, job_id: int) -> bool:
+        """Whether the job is still queued or running (asked while the dashboard is suspended,
+        so a blocking request is fine)."""
+        from aio.client.core_client import CoreClient, CoreError, CoreUnavailable
+
+        try:
+            job = CoreClient(self.app.home).request("GET", f"/jobs/{job_id}")["job"]
+        except (CoreError, CoreUnavailable):
+            return False
+        return job["status"] in ("queued", "running")

@@ -52,6 +52,11 @@ class JobsScreen(Screen):
     def preview(self) -> TerminalView:
         return self.query_one(TerminalView)
 
+    @property
+    def previewed_job_id(self) -> int | None:
+        """The job whose output feeds the preview: always the highlighted row's job."""
+        return self._preview_job
+
     def on_mount(self) -> None:
         self.app.core_signal.subscribe(self, self._on_core_event)
         self.preview.border_title = "no job selected"
@@ -76,15 +81,11 @@ class JobsScreen(Screen):
                 self.preview.border_title = "core down: not live"
         elif isinstance(message, messages.JobChanged):
             self.table.upsert(message.job)
-            if len(self.table.jobs) == 1 or self._preview_job is None:
-                self._preview_selected()
-            elif message.job["id"] == self._preview_job:
-                self._set_preview_title(message.job)
+            self._preview_selected()
             self._update_ticker()
         elif isinstance(message, messages.JobRemoved):
             self.table.remove(message.job_id)
-            if message.job_id == self._preview_job:
-                self._preview_selected()
+            self._preview_selected()
 
     def _update_ticker(self) -> None:
         # Durations of running jobs tick once a second; with none running, nothing wakes.
@@ -101,6 +102,8 @@ class JobsScreen(Screen):
         self._preview_selected()
 
     def _preview_selected(self) -> None:
+        """Point the preview and its header at the highlighted row's job (called on every
+        change of the table, so the three never drift apart)."""
         job = self.table.selected_job
         if job is None:
             self._preview_job = None

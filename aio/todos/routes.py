@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from aio.core.http import RequestError, read_json
+from aio.core.http import RequestError, is_number, read_json
 from aio.todos.grammar import MAX_TITLE
 from aio.todos.model import TodoNotFound
 from aio.todos.service import TodoService
@@ -73,7 +73,7 @@ async def list_todos(request: web.Request) -> web.Response:
     service = _service(request)
     every = request.query.get("all") in ("1", "true", "yes")
     raw_limit = request.query.get("limit")
-    if raw_limit is not None and (not raw_limit.isdigit() or int(raw_limit) == 0):
+    if raw_limit is not None and (not is_number(raw_limit) or int(raw_limit) == 0):
         raise RequestError("query 'limit': expected a whole number above 0")
     todos = await service.call("list", every)
     shown = todos[: int(raw_limit)] if raw_limit else todos
@@ -130,7 +130,7 @@ async def todos_changed(request: web.Request) -> web.Response:
 
 def _path_id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not raw.isdigit():
+    if not is_number(raw) or len(raw) > 18:
         raise RequestError(f"'{raw}' is not a todo number", 404)
     return int(raw)
 

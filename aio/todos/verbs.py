@@ -9,6 +9,8 @@ import json
 import sys
 from datetime import datetime
 
+from aio.text.printable import printable
+
 USAGE = """\
 usage: aio t [+TITLE [DEADLINE [VIRTUAL]] | done N... | rm N... | ✓N | ✗N] [--all] [--json]
 
@@ -70,7 +72,7 @@ def cmd_todo(argv: list[str]) -> int:
     try:
         command = _parse(words, datetime.now())
     except TodoGrammarError as exc:
-        sys.stderr.write(f"aio t: {exc}\n")
+        sys.stderr.write(f"aio t: {printable(str(exc))}\n")
         return 2
     home = aio_home()
     book = TodoBook(database_path(home))
@@ -86,7 +88,7 @@ def cmd_todo(argv: list[str]) -> int:
         elif isinstance(command, DeleteTodos):
             changed, verb = book.delete(command.ids), "deleted"
     except TodoNotFound as exc:
-        sys.stderr.write(f"aio t: {exc}; nothing was changed\n")
+        sys.stderr.write(f"aio t: {printable(str(exc))}; nothing was changed\n")
         return 2
     finally:
         book.close()
@@ -97,7 +99,7 @@ def cmd_todo(argv: list[str]) -> int:
     else:
         for todo in changed:
             due = f" (due {todo.to_dict(now)['due']})" if todo.deadline else ""
-            print(f"{verb}: {todo.id}. {todo.title}{due}")
+            print(f"{verb}: {todo.id}. {printable(todo.title, 80)}{due}")
     return 0
 
 
@@ -135,5 +137,6 @@ def _print_list(book, show_all: bool, as_json: bool) -> int:
     ]
     colours = [URGENCY_COLOURS[todo.urgency(now)][1] for todo in todos] if colour else None
     headers = ("#", "URGENCY", "TITLE", "DUE", "VIRTUAL")
-    sys.stdout.write(text_table(headers, rows, colour_column=1, colours=colours))
+    table = text_table(headers, rows, colour_column=1, colours=colours, max_widths={2: 80})
+    sys.stdout.write(table)
     return 0

@@ -2,7 +2,8 @@
 
 A link's token is good once, for a few minutes; it is exchanged for a session id sent as an
 HttpOnly, SameSite=Strict cookie. Only a hash of a session id is kept (and stored, so pages can
-reconnect after a core restart). A read-only link makes a read-only session.
+reconnect after a core restart). A session keeps what its link allowed: one job (a link made for
+job N) or all of them (the jobs page's link, the static token), and read-only or not.
 """
 
 from __future__ import annotations
@@ -22,14 +23,22 @@ LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 @dataclass(slots=True)
 class WebSession:
+    """A browser's session: its id's hash, what it may do, and until when."""
+
     id_hash: str
     readonly: bool
     expires_at: float
+    job_id: int | None = None  # the one job it reaches; None: every job
+
+    def reaches(self, job_id: int) -> bool:
+        """Whether this session may see (and attach to) job `job_id`."""
+        return self.job_id is None or self.job_id == job_id
 
 
 @dataclass(slots=True)
 class _Link:
     readonly: bool
+    job_id: int | None
     expires_at: float
 
 
@@ -57,25 +66,25 @@ class WebAccess:
         self._links: dict[str, _Link] = {}
         self.sessions: dict[str, WebSession] = {}
 
-    def new_link_token(self, readonly: bool) -> str:
-        """A fresh one-time token."""
-        self._expire()
+    def new_link_token(self, readonly: bool, job_id: int | None = None) -> str:
+        """A fresh one-time token for job `job_id` (None: every job)."""
+        self._expire_links()
         token = secrets.token_urlsafe(32)
-        self._links[hash_secret(token)] = _Link(readonly, self._clock() + LINK_SECONDS)
+        self._links[hash_secret(token)] = _Link(readonly, job_id, self._clock() + LINK_SECONDS)
         return token
 
     def redeem(self, token: str) -> tuple[str, WebSession] | None:
-        """Exchange a link token (once) or the static token for a new session id."""
-        self._expire()
+        """Exchange a link token (once) or the static token (all jobs) for a new session id."""
+        self._expire_links()
         link = self._links.pop(hash_secret(token), None)
-        readonly = False
         if link is None:
             if not (self._static and hmac.compare_digest(token.encode(), self._static.encode())):
                 return None
-        else:
-            readonly = link.readonly
+            link = _Link(readonly=False, job_id=None, expires_at=0.0)
         session_id = secrets.token_urlsafe(32)
-        session = WebSession(hash_secret(session_id), readonly, self._clock() + SESSION_SECONDS)
+        session = WebSession(
+            hash_secret(session_id), link.readonly, self._clock() + SESSION_SECONDS, link.job_id
+        )
         self.sessions[session.id_hash] = session
         return session_id, session
 
@@ -83,7 +92,11 @@ class WebAccess:
         """The live session a cookie names, or None."""
         if not session_id:
             return None
-        session = self.sessions.get(hash_secret(session_id))
+        return self.live(hash_secret(session_id))
+
+    def live(self, id_hash: str) -> WebSession | None:
+        """The session with this id hash, if it has not expired."""
+        session = self.sessions.get(id_hash)
         if session is None or session.expires_at <= self._clock():
             return None
         return session
@@ -91,12 +104,18 @@ class WebAccess:
     def revoke(self, session_id: str) -> WebSession | None:
         return self.sessions.pop(hash_secret(session_id), None)
 
-    def _expire(self) -> None:
+    def expire_sessions(self) -> list[WebSession]:
+        """Forget the sessions whose time is up; those sessions."""
+        now = self._clock()
+        expired = [s for s in self.sessions.values() if s.expires_at <= now]
+        for session in expired:
+            del self.sessions[session.id_hash]
+        return expired
+
+    def _expire_links(self) -> None:
         now = self._clock()
         for key in [k for k, link in self._links.items() if link.expires_at <= now]:
             del self._links[key]
-        for key in [k for k, s in self.sessions.items() if s.expires_at <= now]:
-            del self.sessions[key]
 
 
 def origin_matches_host(origin: str | None, host: str | None, scheme: str = "http") -> bool:

@@ -91,18 +91,34 @@ class JobTable(DataTable):
         self.refresh()
 
     def upsert(self, job: dict) -> None:
+        """Update a job's row, or add it; the cursor stays on the job it was on."""
         key = str(job["id"])
         if job["id"] in self.jobs:
             self.jobs[job["id"]] = job
             for (_, column), value in zip(COLUMNS, self.cells(job), strict=True):
                 self.update_cell(key, column, value, update_width=True)
         else:
+            selected = self.selected_job_id
             self.jobs[job["id"]] = job
             self.add_row(*self.cells(job), key=key)
+            self._keep_cursor_on(selected)
 
     def remove(self, job_id: int) -> None:
-        if self.jobs.pop(job_id, None) is not None:
-            self.remove_row(str(job_id))
+        """Drop a job's row. The cursor stays on the job it was on: DataTable keeps the row
+        index instead, which would slide the highlight onto the next job. If the selected job
+        itself goes, the cursor stays at its place, on the job below (or the new last one)."""
+        if self.jobs.pop(job_id, None) is None:
+            return
+        selected = self.selected_job_id
+        self.remove_row(str(job_id))
+        if selected != job_id:
+            self._keep_cursor_on(selected)
+
+    def _keep_cursor_on(self, job_id: int | None) -> None:
+        if job_id in self.jobs:
+            row = self.get_row_index(str(job_id))
+            if row != self.cursor_row:
+                self.move_cursor(row=row)
 
     def tick(self) -> None:
         """Refresh the duration of running jobs (called once a second while any runs)."""

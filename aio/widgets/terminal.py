@@ -25,6 +25,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from aio.widgets.key_bytes import key_to_bytes
+from aio.widgets.terminal_screen import KeepingScreen
 from aio.widgets.terminal_style import CURSOR_STYLE, char_style
 
 FRAME_SECONDS = 1 / 30
@@ -95,7 +96,7 @@ class TerminalView(Widget, can_focus=True):
         self, cols: int = 80, rows: int = 24, *, name: str | None = None, id: str | None = None
     ) -> None:
         super().__init__(name=name, id=id)
-        self._screen = pyte.Screen(cols, rows)
+        self._screen = KeepingScreen(cols, rows)
         self._stream = pyte.ByteStream(self._screen)
         self._pending: list[bytes] = []
         self._pending_bytes = 0
@@ -136,7 +137,7 @@ class TerminalView(Widget, can_focus=True):
         self._pending.clear()
         self._pending_bytes = 0
         if cols and rows:
-            self._screen = pyte.Screen(cols, rows)
+            self._screen = KeepingScreen(cols, rows)
         else:
             self._screen.reset()
         self._stream = pyte.ByteStream(self._screen)
@@ -145,7 +146,7 @@ class TerminalView(Widget, can_focus=True):
         self.refresh()
 
     def resize_screen(self, cols: int, rows: int) -> None:
-        """Follow the PTY's size."""
+        """Follow the PTY's size, keeping what is on screen (see KeepingScreen)."""
         if (cols, rows) != self.screen_size:
             self._screen.resize(rows, cols)
             self._strips.clear()
@@ -198,7 +199,7 @@ class TerminalView(Widget, can_focus=True):
         tail = _trim_to_line(data[-screenful:])
         self._flooding_until = time.monotonic() + FLOOD_HOLD_SECONDS
         self.skipped_bytes += len(data) - len(tail)
-        self._screen = pyte.Screen(cols, rows)
+        self._screen = KeepingScreen(cols, rows)
         self._stream = pyte.ByteStream(self._screen)
         self._strips.clear()
         self._pending = [tail]

@@ -192,9 +192,11 @@ class Member:
     type: bytes = tarfile.REGTYPE
     linkname: str = ""
     data: bytes = b""
+    pax: tuple[tuple[str, str], ...] = ()  # pax header records
 
     def tarinfo(self, root: Path) -> tuple[tarfile.TarInfo, io.BytesIO | None]:
         info = tarfile.TarInfo(self.name.format(root=root))
+        info.pax_headers = dict(self.pax)
         info.type = self.type
         info.linkname = self.linkname.format(root=root)
         info.mode = 0o755 if self.type == tarfile.DIRTYPE else 0o644
@@ -313,6 +315,15 @@ class Catalog:
 # The environment
 
 
+def _state_of(path: Path) -> bytes | str | None:
+    """What is at `path`: a file's bytes, "folder", or None (nothing; never followed)."""
+    if path.is_symlink():
+        return f"link to {os.readlink(path)}"
+    if path.is_dir():
+        return "folder"
+    return path.read_bytes() if path.exists() else None
+
+
 class CliEnv:
     """A temporary `$AIO_HOME` and `$HOME`, and the real `aio` CLI run against them."""
 
@@ -344,10 +355,13 @@ class CliEnv:
         input: str | None = None,
         cwd: Path | None = None,
         timeout: float = CLI_TIMEOUT,
+        prefix: tuple[str, ...] = (),
+        **popen: Any,
     ) -> subprocess.CompletedProcess:
-        """Run the real `aio` with this home; the finished process (never raises)."""
+        """Run the real `aio` with this home (after `prefix`, a command that runs the rest);
+        the finished process (never raises)."""
         return subprocess.run(
-            [*aio_command(), *args],
+            [*prefix, *aio_command(), *args],
             input=input,
             capture_output=True,
             text=True,
@@ -355,6 +369,7 @@ class CliEnv:
             env=self.env,
             cwd=cwd or self.src,
             stdin=None if input is not None else subprocess.DEVNULL,
+            **popen,
         )
 
     def popen(self, *args: str, **kwargs: Any) -> subprocess.Popen:
@@ -380,6 +395,23 @@ class CliEnv:
         )
         assert result.stderr.startswith("aio: "), result.stderr
         return result.stderr
+
+    def refused_install(
+        self, install_id: str, expected: list[str], outside: list[Path] | None = None, **kwargs: Any
+    ) -> str:
+        """`aio install ID` exits 2 with an error holding each of `expected`, and leaves nothing:
+        no install or staging folder, the home as it was, no path of `outside` made or changed
+        (each is compared before and after). Its stderr."""
+        before = self.snapshot()
+        outside_before = {path: _state_of(path) for path in outside or []}
+        error = self.refused("install", install_id, **kwargs)
+        for part in expected:
+            assert part in error, f"{part!r} not in {error!r}"
+        assert self.install_entries() == []  # no install, no .tmp- folder
+        assert self.snapshot() == before  # the index and every record are unchanged
+        for path, state in outside_before.items():
+            assert _state_of(path) == state, f"{path} was written by a refused install"
+        return error
 
     def run_tool(self, tool: str, *args: str, **kwargs: Any) -> dict:
         """`aio cli TOOL -- ARGS`, which must exit 0; the tool's report."""

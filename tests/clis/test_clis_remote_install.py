@@ -263,15 +263,15 @@ CASES: dict[str, tuple[Callable, list[str]]] = {
     ),
     "symlink ../../outside": (
         _publish_with([link_member("link", "../../outside")]),
-        ["a link that leaves its folder: link -> ../../outside"],
+        ["the tarball holds a symlink: link -> ../../outside (catalog bundles may hold no links"],
     ),
     "symlink /etc": (
         _publish_with([link_member("etc", "/etc")]),
-        ["a link that leaves its folder: etc -> /etc"],
+        ["the tarball holds a symlink: etc -> /etc"],
     ),
     "symlink in a subfolder": (
         _publish_with([dir_member("sub"), link_member("sub/up", "../..")]),
-        ["a link that leaves its folder: sub/up -> ../.."],
+        ["the tarball holds a symlink: sub/up -> ../.."],
     ),
     "symlink chain": (
         # Each link stays inside by its own text; together they reach the parent folder.
@@ -283,15 +283,15 @@ CASES: dict[str, tuple[Callable, list[str]]] = {
                 file_member("c/evil"),
             ]
         ),
-        ["cannot unpack the tarball", "outside the destination"],
+        ["the tarball holds a symlink: a/b -> .."],
     ),
     "hardlink ../../outside": (
         _publish_with([link_member("hard", "../../outside", tarfile.LNKTYPE)]),
-        ["a link that leaves its folder: hard -> ../../outside"],
+        ["the tarball holds a hardlink: hard -> ../../outside (catalog bundles may hold no links"],
     ),
     "hardlink /etc/passwd": (
         _publish_with([link_member("passwd", "/etc/passwd", tarfile.LNKTYPE)]),
-        ["a link that leaves its folder: passwd -> /etc/passwd"],
+        ["the tarball holds a hardlink: passwd -> /etc/passwd"],
     ),
     "character device": (
         _publish_with([device_member("null")]),
@@ -325,18 +325,8 @@ def test_every_refusal_leaves_nothing_behind(
     tool = make_py_tool(cli_env.src / "good", "good-tool")
     build, expected = CASES[case]
     refusal = build(cli_env, http_catalog, tool)
-    before = cli_env.snapshot()
-    outside_before = {path: path.exists() for path in refusal.outside}
-
-    error = cli_env.refused("install", refusal.install_id)
-
-    for part in [*expected, *refusal.expected]:
-        assert part in error, f"{part!r} not in {error!r}"
-    assert cli_env.install_entries() == []  # no install, no .tmp- folder
-    assert cli_env.snapshot() == before  # the index and every record are unchanged
+    cli_env.refused_install(refusal.install_id, [*expected, *refusal.expected], refusal.outside)
     assert [t["id"] for t in cli_env.index()["tools"]] == ["bystander"]
-    for path, existed in outside_before.items():
-        assert path.exists() == existed, f"{path} was written by a refused install"
 
 
 def test_a_relative_url_is_taken_from_the_http_catalog(

@@ -12,12 +12,10 @@ import sys
 import time
 
 import aiohttp
-from core_harness import processes_with_home
+from core_harness import HEAVY, processes_with_home, run_reporting_heavy_imports
 from todo_harness import TodoHome, aio_command
 
 from aio.client.core_client import CoreClient
-
-HEAVY = ("textual", "aiohttp", "aiosqlite")
 
 
 def listed(home: TodoHome, *flags: str) -> list[dict]:
@@ -152,29 +150,9 @@ async def test_the_event_stream_sees_each_change_and_each_reminder(served: TodoH
         assert reminder["text"] == f"todo {todo['id']} Stand up: deadline reached"
 
 
-def import_check(home: TodoHome, *args: str) -> subprocess.CompletedProcess:
-    """Run `aio ARGS` in a Python that reports which heavy packages it imported (exit 99)."""
-    code = (
-        "import sys\n"
-        "from aio.cli import main\n"
-        "code = main(sys.argv[1:])\n"
-        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
-        "print('heavy:', heavy, file=sys.stderr)\n"
-        "raise SystemExit(99 if heavy else code)\n"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=home.env,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 def test_aio_t_imports_no_textual_aiohttp_or_aiosqlite(served: TodoHome) -> None:
     for args in (["t"], ["t", "+Light", "1h"], ["t", "--json"], ["t", "done", "1"], ["t", "x"]):
-        result = import_check(served, *args)
+        result = run_reporting_heavy_imports(served.env, *args)
         assert result.returncode in (0, 2), f"aio {' '.join(args)}: {result.stderr}"
         assert "heavy: []" in result.stderr
     assert served.rows()[0][4] is not None  # it did the work (and told the core)

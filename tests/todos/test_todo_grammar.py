@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from todo_harness import TodoHome, local_zone
 
+from aio.text.printable import printable
 from aio.todos.grammar import (
     MAX_TITLE,
     AddTodo,
@@ -343,7 +344,8 @@ def test_cli_refuses_garbage_and_saves_nothing(todo_home: TodoHome, words: list[
     if not todo_home.rows():
         todo_home.ok("t", "+Seed", "1h")
     before = todo_home.rows()
-    assert todo_home.refused("t", *words) == f"aio t: {expected}\n"
+    # The refusal is made printable (issue 10): control characters arrive escaped.
+    assert todo_home.refused("t", *words) == f"aio t: {printable(expected)}\n"
     assert todo_home.rows() == before
 
 

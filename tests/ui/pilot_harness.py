@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core_harness import wait_for_exit
+from core_harness import aio_command, wait_for_exit
+from rich.cells import cell_len
+from rich.style import Style
 from textual import events
 from textual.message import Message
 from textual.notifications import Notify
@@ -68,6 +70,22 @@ async def key_latency(
     pilot.app.post_message(events.Key(key, character))
     await wait_until(pilot, done, what, timeout=5.0, interval=0.01)
     return time.monotonic() - started
+
+
+def cells(view: TerminalView, y: int) -> list[tuple[str, Style]]:
+    """Row `y` as rendered: one (character, style) per terminal cell; a wide character's second
+    cell is ("", style)."""
+    found: list[tuple[str, Style]] = []
+    for segment in view.render_line(y):
+        for char in segment.text:
+            found.append((char, segment.style))
+            found.extend([("", segment.style)] * (cell_len(char) - 1))
+    return found
+
+
+def row_text(view: TerminalView, y: int) -> str:
+    """Row `y` as rendered, as plain text without trailing blanks."""
+    return "".join(char for char, _ in cells(view, y)).rstrip()
 
 
 class FakeClock:
@@ -231,6 +249,30 @@ async def wait_for_job(
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for job {job_id} {what}")
 
 
+async def run_aio(home: Path, *args: str, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Run the real `aio ARGS` on `home` as another terminal would, without blocking the loop
+    (an in-process core answers on it); its stdout. Fails unless it exits 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIO_", "TMUX"))}
+    env["AIO_HOME"] = str(home)
+    process = await asyncio.create_subprocess_exec(
+        *aio_command(),
+        *args,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout)
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+    assert process.returncode == 0, f"aio {' '.join(args)}: {err.decode().strip()}"
+    return out.decode()
+
+
 async def type_into_job(client: AsyncCoreClient, job_id: int, text: str) -> None:
     """Type into a job as another viewer would (an attach stream), then leave."""
     stream: AttachStream = await client.open_attach(job_id, mode="live")
@@ -286,6 +328,10 @@ class Dashboard:
 
     def preview_text(self) -> str:
         return "\n".join(self.preview.screen_text())
+
+    def preview_rows(self) -> list[str]:
+        """The preview's rows as it draws them (the emulator's visible part)."""
+        return [row_text(self.preview, y) for y in range(self.preview.content_size.height)]
 
     async def wait_preview(self, text: str, timeout: float = DEFAULT_TIMEOUT) -> str:
         return await self.wait(

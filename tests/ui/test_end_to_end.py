@@ -1,5 +1,6 @@
 """The real `aio` dashboard in a real terminal (tmux): attach to a job from the command bar,
-type into it, detach with ctrl-], and find the dashboard as it was."""
+type into it, detach with ctrl-], and find the dashboard as it was; the attach starts on a clear
+screen, and a job that ends during it leaves its last screen until a key is pressed."""
 
 from __future__ import annotations
 
@@ -7,19 +8,12 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from core_harness import aio_command
 from pilot_harness import ServedCore
 from tmux_terminal import TmuxTerminal
-
-
-def aio_command() -> list[str]:
-    """The installed `aio` console script, else the same entry point via `python -m aio`."""
-    found = shutil.which("aio")
-    return [found] if found else [sys.executable, "-m", "aio"]
 
 
 def job_row(screen: str, job_id: int, name: str) -> str | None:
@@ -97,3 +91,104 @@ def test_attach_type_detach_and_the_dashboard_is_intact(
     tmux.type("q")
     tmux.press("Enter")
     tmux.wait_for(lambda s: not dashboard_shown(s), "the dashboard to quit")
+
+
+def terminal_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIO_", "TMUX"))}
+    env["AIO_HOME"] = str(home)
+    return env
+
+
+def start_dashboard_after_junk(tmux: TmuxTerminal, home: Path) -> None:
+    """Fill the terminal with junk lines, then start the dashboard in it (it starts the core)."""
+    junk = "for i in $(seq 1 60); do echo junk-$i-junk-junk-junk-junk; done"
+    dashboard = shlex.join(["env", f"AIO_HOME={home}", *aio_command()])
+    tmux.start(f"sh -c {shlex.quote(f'{junk}; exec {dashboard}')}", terminal_env(home))
+    tmux.wait_for(dashboard_shown, "the dashboard", timeout=60)
+
+
+def run_task(home: Path, name: str, script: str) -> int:
+    """Queue a one-step task with `aio run` from outside the dashboard; the job's number."""
+    task = home.parent / f"{name}.json"
+    task.write_text(json.dumps({"name": name, "steps": [{"desc": "Step", "cmd": script}]}))
+    queued = subprocess.run(
+        [*aio_command(), "run", str(task)],
+        env=terminal_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert queued.returncode == 0, queued.stderr
+    return int(queued.stdout)
+
+
+def attach_from_the_command_bar(tmux: TmuxTerminal, job: int, prompt: str) -> str:
+    tmux.press(":")
+    tmux.wait_for(command_bar_focused, "the command bar to take the keys")
+    tmux.type(f"a {job}")
+    tmux.press("Enter")
+    return tmux.wait_for(
+        lambda s: "[aio] attached to job" in s and prompt in s, "the attach to replay the prompt"
+    )
+
+
+def quit_dashboard(tmux: TmuxTerminal) -> None:
+    tmux.press(":")
+    tmux.wait_for(command_bar_focused, "the command bar to take the keys")
+    tmux.type("q")
+    tmux.press("Enter")
+    tmux.wait_for(lambda s: not dashboard_shown(s), "the dashboard to quit")
+
+
+def test_an_attach_starts_on_a_clear_screen_and_the_preview_keeps_its_top_rows_after_it(
+    ui_home: Path, tmux: TmuxTerminal, served_core: ServedCore
+) -> None:
+    start_dashboard_after_junk(tmux, ui_home)
+    job = run_task(ui_home, "ask", "echo top-of-ask; printf 'name? '; read -r x; echo \"got $x\"")
+    tmux.wait_for(lambda s: "running" in (job_row(s, job, "ask") or ""), f"job {job} running")
+
+    screen = attach_from_the_command_bar(tmux, job, "name?")
+    assert "junk" not in screen, f"the attach left old lines on the screen:\n{screen}"
+    lines = screen.splitlines()
+    assert lines[0].startswith("[aio] attached to job"), "the attach starts at the top"
+    assert "top-of-ask" in lines[1] and "name?" in lines[2], "the replay is not garbled"
+
+    tmux.press("C-]")
+    tmux.wait_for(dashboard_shown, "the dashboard after detaching")
+    # The attach gave the PTY this terminal's size, taller than the preview: taking the focus
+    # shrinks it again, and the job's first rows must stay on screen.
+    tmux.press("i")
+    screen = tmux.wait_text("typing goes to the job")
+    assert "top-of-ask" in screen and "name?" in screen, f"the preview lost its top:\n{screen}"
+    tmux.type("bob")
+    tmux.wait_text("name? bob")
+    tmux.press("Enter")
+    tmux.wait_for(
+        lambda s: "done" in (job_row(s, job, "ask") or "") and "got bob" in s, f"job {job} done"
+    )
+    tmux.press("C-]")
+    tmux.wait_for(lambda s: "Attach" in s.rstrip("\n").splitlines()[-1], "the table's keys")
+    quit_dashboard(tmux)
+
+
+def test_a_job_that_ends_during_an_attach_leaves_its_last_screen_until_a_key(
+    ui_home: Path, tmux: TmuxTerminal, served_core: ServedCore
+) -> None:
+    start_dashboard_after_junk(tmux, ui_home)
+    job = run_task(ui_home, "last", "printf 'last? '; read -r x; echo \"final $x\"")
+    tmux.wait_for(lambda s: "running" in (job_row(s, job, "last") or ""), f"job {job} running")
+
+    attach_from_the_command_bar(tmux, job, "last?")
+    tmux.type("words")
+    tmux.press("Enter")
+    screen = tmux.wait_text("press any key to return to the dashboard")
+    assert not dashboard_shown(screen)
+    assert "final words" in screen, "the job's last screen stays"
+    assert f"[aio] job {job} done (exit 0)" in screen, "and so does its done line"
+
+    tmux.press("Space")
+    tmux.wait_for(
+        lambda s: dashboard_shown(s) and "done" in (job_row(s, job, "last") or ""),
+        "the dashboard after the key, with the job done",
+    )
+    quit_dashboard(tmux)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from pilot_harness import key_latency, wait_until
-from rich.cells import cell_len
-from rich.style import Style
+from pilot_harness import cells, key_latency, row_text, wait_until
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
@@ -38,21 +36,6 @@ class TerminalApp(App):
 
     def on_terminal_view_input(self, event: TerminalView.Input) -> None:
         self.typed.append(event.data)
-
-
-def cells(view: TerminalView, y: int) -> list[tuple[str, Style]]:
-    """Row `y` as rendered: one (character, style) per terminal cell; a wide character's second
-    cell is ("", style)."""
-    found: list[tuple[str, Style]] = []
-    for segment in view.render_line(y):
-        for char in segment.text:
-            found.append((char, segment.style))
-            found.extend([("", segment.style)] * (cell_len(char) - 1))
-    return found
-
-
-def row_text(view: TerminalView, y: int) -> str:
-    return "".join(char for char, _ in cells(view, y)).rstrip()
 
 
 async def show(pilot: Pilot, data: bytes) -> TerminalView:
@@ -205,3 +188,24 @@ async def test_reset_clears_the_skip_notice() -> None:
         assert view.border_subtitle == ""
         assert not view.has_class("-skipped")
         assert all(row_text(view, y) == "" for y in range(ROWS))
+
+
+async def test_a_smaller_size_drops_rows_below_the_cursor_first() -> None:
+    async with TerminalApp().run_test() as pilot:
+        view = pilot.app.view
+        view.reset(COLS, 24)  # a job's PTY, taller than the view
+        view = await show(pilot, b"\x1b[H\x1b[2Jtop-line\r\nname? ")  # a clear, a prompt
+        view.resize_screen(COLS, ROWS)
+        view = await show(pilot, b"bob")
+        assert [row_text(view, y) for y in range(2)] == ["top-line", "name? bob"]
+
+        view.reset(COLS, 24)
+        lines = b"\r\n".join(b"line %d" % n for n in range(21))  # the cursor on row 20
+        view = await show(pilot, lines)
+        view.resize_screen(COLS, ROWS)
+        view = await show(pilot, b" <")
+        # Rows at the top go only as far as needed to keep the cursor's row on screen.
+        assert [row_text(view, y) for y in range(ROWS)] == [
+            *(f"line {n}" for n in range(11, 20)),
+            "line 20 <",
+        ]

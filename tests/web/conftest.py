@@ -18,9 +18,8 @@ from core_harness import reap_home
 from web_harness import CHROMIUM, CHROMIUM_ARGS, Home, ServedCore, require_browser
 
 
-@pytest.fixture
-def web_home() -> Iterator[Home]:
-    """A fresh `$AIO_HOME` under /tmp; its processes are gone after the test."""
+def private_home() -> Iterator[Home]:
+    """A fresh `$AIO_HOME` under /tmp; its cores are stopped and its processes gone after."""
     root = Path(tempfile.mkdtemp(prefix="aiow", dir="/tmp"))
     home = Home(root)
     try:
@@ -34,15 +33,22 @@ def web_home() -> Iterator[Home]:
 
 
 @pytest.fixture
+def web_home() -> Iterator[Home]:
+    """A fresh `$AIO_HOME` under /tmp; its processes are gone after the test."""
+    yield from private_home()
+
+
+@pytest.fixture
+def second_home() -> Iterator[Home]:
+    """Another fresh `$AIO_HOME`, for a second core on the same machine."""
+    yield from private_home()
+
+
+@pytest.fixture
 def serve(web_home: Home) -> Callable[..., ServedCore]:
     """Start `aio serve ARGS` on the test's home (stopped at teardown)."""
 
-    def start(*args: str) -> ServedCore:
-        core = ServedCore(web_home, *args)
-        web_home.cores.append(core)
-        return core.start()
-
-    return start
+    return web_home.serve
 
 
 @pytest.fixture

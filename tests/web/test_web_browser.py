@@ -12,7 +12,15 @@ from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 import pytest
-from web_harness import DEADLINE, Home, ServedCore, ThreadedCore, shell_task
+from web_harness import (
+    DEADLINE,
+    SECRET,
+    Home,
+    ServedCore,
+    ThreadedCore,
+    shell_task,
+    submit_secret_job,
+)
 
 from aio.config.settings import Config
 
@@ -289,3 +297,72 @@ def test_read_only_link_cannot_type(web_core: Home, page):
     assert "secret" not in web_core.log(job)
     assert web_core.wait_status(job, "done")["exit_code"] == 0
     expect(page).to_have_title(f"aio #{job} asker · done · read-only", timeout=WAIT_MS)
+
+
+def test_a_job_link_shows_that_job_only(web_core: Home, browser, page):
+    """The jobs page of a job-N session lists job N alone (no other job's variables reach the
+    page), another job's page is refused; a jobs-page link's session lists every job."""
+    from playwright.sync_api import expect
+
+    mine = web_core.submit(shell_task("mine", "read x; echo got $x"))
+    other = submit_secret_job(web_core, "read x; echo got $x")
+    page.goto(web_core.link(mine))
+    assert wait_attached(page)["id"] == mine
+
+    base = f"http://127.0.0.1:{web_core.port}"
+    page.goto(base + "/")
+    expect(page.locator(f"#job-{mine}")).to_be_visible()  # the snapshot has been shown
+    assert page.locator(f"#job-{other}").count() == 0
+    expect(page.locator("#state")).to_have_text(f"live · this link is for job {mine} only")
+    seen = page.evaluate("() => JSON.stringify([...jobs.values()])")
+    assert SECRET not in seen and SECRET not in page.content()
+    refused = page.goto(f"{base}/jobs/{other}")
+    assert refused is not None and refused.status == 403
+    expect(page.locator("p")).to_contain_text(f"for job {mine} only")
+
+    everyone = browser.new_context(bypass_csp=True)
+    try:
+        jobs_page = everyone.new_page()
+        jobs_page.goto(web_core.link())
+        expect(jobs_page.locator("#state")).to_have_text("live", timeout=WAIT_MS)
+        expect(jobs_page.locator(f"#job-{mine}")).to_be_visible()
+        expect(jobs_page.locator(f"#job-{other}")).to_be_visible()
+    finally:
+        everyone.close()
+
+
+def test_logging_out_ends_the_terminal_page(web_core: Home, browser, page):
+    """After a logout the page says the session ended and what it types reaches no job."""
+    from playwright.sync_api import expect
+
+    job = web_core.submit(shell_task("echoer", 'while read x; do echo "got $x"; done'))
+    web_core.wait_status(job, "running")
+    page.goto(web_core.link(job))
+    wait_attached(page)
+    page.locator("#terminal").click()
+    page.keyboard.type("one")
+    page.keyboard.press("Enter")
+    wait_terminal(page, r"^got one$")
+
+    assert page.evaluate("() => fetch('/logout', {method: 'POST'}).then((r) => r.status)") == 200
+    expect(page.locator("#notice")).to_have_text(
+        "session ended: get a new link with aio web", timeout=WAIT_MS
+    )
+    page.keyboard.type("two")
+    page.keyboard.press("Enter")
+
+    # A viewer with its own link types next: the job reads that line, and never read "two".
+    other = browser.new_context(bypass_csp=True)
+    try:
+        viewer = other.new_page()
+        viewer.goto(web_core.link(job))
+        wait_attached(viewer)
+        viewer.locator("#terminal").click()
+        viewer.keyboard.type("marker")
+        viewer.keyboard.press("Enter")
+        wait_terminal(viewer, r"^got marker$")
+    finally:
+        other.close()
+    assert "got one" in web_core.log(job)
+    assert "two" not in web_core.log(job)
+    expect(page.locator("#notice")).to_have_text("session ended: get a new link with aio web")

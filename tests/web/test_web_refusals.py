@@ -12,69 +12,27 @@ from __future__ import annotations
 import json
 import re
 import socket
-import time
 from collections.abc import Callable
 from urllib.parse import quote
 
-import aiohttp
 import pytest
 from web_harness import (
     COOKIE,
-    DEADLINE,
     Home,
     ServedCore,
+    assert_security_headers,
     base_url,
     login,
+    next_text,
+    refused_upgrade,
     shell_task,
+    status_of,
+    until_output,
     with_cookie,
 )
 
 pytestmark = pytest.mark.timeout(60)
 ASKER = "read x; echo got $x"
-
-
-async def status_of(http: aiohttp.ClientSession, method: str, url: str, **kwargs) -> int:
-    async with http.request(method, url, allow_redirects=False, **kwargs) as response:
-        await response.read()
-        return response.status
-
-
-async def refused_upgrade(http: aiohttp.ClientSession, url: str, headers: dict) -> int:
-    """The HTTP status a WebSocket upgrade is refused with (fails if it is accepted)."""
-    try:
-        ws = await http.ws_connect(url, headers=headers)
-    except aiohttp.WSServerHandshakeError as exc:
-        return exc.status
-    await ws.close()
-    raise AssertionError(f"the upgrade to {url} with {headers} was accepted")
-
-
-async def next_text(ws: aiohttp.ClientWebSocketResponse, timeout: float = DEADLINE) -> dict:
-    """The next text frame (binary output frames are skipped), decoded."""
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
-        if msg.type == aiohttp.WSMsgType.TEXT:
-            return json.loads(msg.data)
-        assert msg.type == aiohttp.WSMsgType.BINARY, f"the stream ended: {msg}"
-
-
-async def until_output(
-    ws: aiohttp.ClientWebSocketResponse, text: bytes, timeout: float = DEADLINE
-) -> list[dict]:
-    """Read until the output seen contains `text`; the text frames seen on the way."""
-    deadline = time.monotonic() + timeout
-    seen = b""
-    texts = []
-    while text not in seen:
-        msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
-        if msg.type == aiohttp.WSMsgType.BINARY:
-            seen += msg.data
-        elif msg.type == aiohttp.WSMsgType.TEXT:
-            texts.append(json.loads(msg.data))
-        else:
-            raise AssertionError(f"the stream ended before {text!r}: {msg}; output: {seen!r}")
-    return texts
 
 
 async def test_pages_and_websockets_need_a_session(web_core: Home, http):
@@ -300,20 +258,7 @@ async def test_pages_carry_security_headers(web_core: Home, http):
     for path, cookie, expected in requests:
         async with http.get(base + path, headers=with_cookie(cookie), allow_redirects=False) as r:
             assert r.status == expected, path
-            headers = r.headers
-            csp = {d.strip() for d in headers.get("Content-Security-Policy", "").split(";")}
-            assert {
-                "default-src 'self'",
-                "script-src 'self'",
-                "connect-src 'self'",
-                "frame-ancestors 'none'",
-                "base-uri 'none'",
-            } <= csp, (path, csp)
-            assert not any("unsafe-eval" in d for d in csp), csp
-            assert headers.get("X-Frame-Options") == "DENY", path
-            assert headers.get("Referrer-Policy") == "no-referrer", path
-            assert headers.get("X-Content-Type-Options") == "nosniff", path
-            assert headers.get("Cache-Control") == "no-store", path
+            assert_security_headers(r.headers, path)
             if expected == 200:
                 assert r.content_type == "text/html"
                 assert "/static/" in await r.text()
@@ -323,7 +268,7 @@ async def test_a_refused_client_never_stops_the_bridge(web_core: Home, http):
     """Garbage on the WebSocket and bad paths get answers; the bridge keeps serving."""
     base = base_url(web_core)
     job = web_core.submit(shell_task("asker", ASKER))
-    session_id = await login(http, web_core.link(job))
+    session_id = await login(http, web_core.link())  # all jobs: told that 999 does not exist
     headers = with_cookie(session_id, Origin=base)
     assert await refused_upgrade(http, base + "/ws/jobs/999", headers) == 404
     async with http.ws_connect(f"{base}/ws/jobs/{job}", headers=headers) as ws:

@@ -10,6 +10,7 @@ CLI does, over its unix socket, and to the bridge over TCP on 127.0.0.1 only.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import select
 import shutil
@@ -22,6 +23,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from aio.client.core_client import CoreClient
@@ -78,6 +80,21 @@ def shell_task(name: str, *commands: str) -> dict:
     """An inline task: one step per shell command."""
     steps = [{"desc": f"step {i + 1}", "cmd": cmd} for i, cmd in enumerate(commands)]
     return {"name": name, "steps": steps}
+
+
+SECRET = "hunter2-do-not-show"
+
+
+def submit_secret_job(home: Home, command: str) -> int:
+    """A running job named "vault" whose variables hold SECRET, running `command`; its number."""
+    task = {
+        "name": "vault",
+        "variables": {"API_KEY": SECRET},
+        "steps": [{"desc": "wait", "cmd": command}],
+    }
+    job = home.request("POST", "/jobs", {"task": task})["job"]["id"]
+    home.wait_status(job, "running")
+    return job
 
 
 class Home:
@@ -151,6 +168,12 @@ class Home:
         """A one-time link, from POST /web/links."""
         return self.request("POST", "/web/links", {"job": job_id, "readonly": readonly})["url"]
 
+    def serve(self, *args: str) -> ServedCore:
+        """Start `aio serve ARGS` on this home (stopped by the fixture that made the home)."""
+        core = ServedCore(self, *args)
+        self.cores.append(core)
+        return core.start()
+
     def web_port(self) -> int:
         web = self.request("GET", "/health")["web"]
         assert web["running"], f"the browser bridge is off: {web['error']}"
@@ -210,12 +233,26 @@ class ServedCore:
         return proc.wait(timeout)
 
 
-class ThreadedCore:
-    """The real in-process `Core` on its own event loop in a thread."""
+class ShiftedClock:
+    """The wall clock, moved forward on demand: a core given it sees time pass at once."""
 
-    def __init__(self, home: Home, config: Config) -> None:
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+class ThreadedCore:
+    """The real in-process `Core` on its own event loop in a thread (with `clock`, if given)."""
+
+    def __init__(self, home: Home, config: Config, clock: Callable[[], float] = time.time) -> None:
         self.home = home
         self.config = config
+        self.clock = clock
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="core", daemon=True)
         self.thread.start()
@@ -230,7 +267,9 @@ class ThreadedCore:
         from aio.core.daemon import Core
 
         async def start() -> Core:
-            core = Core(self.home.path, self.config)  # made on its loop, as `aio serve` does
+            core = Core(
+                self.home.path, self.config, self.clock
+            )  # made on its loop, as `aio serve` does
             await core.start()
             return core
 
@@ -273,3 +312,64 @@ async def login(http, url: str) -> str:
         cookie = response.cookies.get(COOKIE)
         assert cookie is not None and cookie.value, "the login set no session cookie"
         return cookie.value
+
+
+async def status_of(http: aiohttp.ClientSession, method: str, url: str, **kwargs) -> int:
+    async with http.request(method, url, allow_redirects=False, **kwargs) as response:
+        await response.read()
+        return response.status
+
+
+async def refused_upgrade(http: aiohttp.ClientSession, url: str, headers: dict) -> int:
+    """The HTTP status a WebSocket upgrade is refused with (fails if it is accepted)."""
+    try:
+        ws = await http.ws_connect(url, headers=headers)
+    except aiohttp.WSServerHandshakeError as exc:
+        return exc.status
+    await ws.close()
+    raise AssertionError(f"the upgrade to {url} with {headers} was accepted")
+
+
+async def next_text(ws: aiohttp.ClientWebSocketResponse, timeout: float = DEADLINE) -> dict:
+    """The next text frame (binary output frames are skipped), decoded."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+        if msg.type == aiohttp.WSMsgType.TEXT:
+            return json.loads(msg.data)
+        assert msg.type == aiohttp.WSMsgType.BINARY, f"the stream ended: {msg}"
+
+
+async def until_output(
+    ws: aiohttp.ClientWebSocketResponse, text: bytes, timeout: float = DEADLINE
+) -> list[dict]:
+    """Read until the output seen contains `text`; the text frames seen on the way."""
+    deadline = time.monotonic() + timeout
+    seen = b""
+    texts = []
+    while text not in seen:
+        msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+        if msg.type == aiohttp.WSMsgType.BINARY:
+            seen += msg.data
+        elif msg.type == aiohttp.WSMsgType.TEXT:
+            texts.append(json.loads(msg.data))
+        else:
+            raise AssertionError(f"the stream ended before {text!r}: {msg}; output: {seen!r}")
+    return texts
+
+
+def assert_security_headers(headers, what: str) -> None:
+    """The bridge's security headers are all on a response (`what` names it in a failure)."""
+    csp = {d.strip() for d in headers.get("Content-Security-Policy", "").split(";")}
+    assert {
+        "default-src 'self'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    } <= csp, (what, csp)
+    assert not any("unsafe-eval" in d for d in csp), (what, csp)
+    assert headers.get("X-Frame-Options") == "DENY", what
+    assert headers.get("Referrer-Policy") == "no-referrer", what
+    assert headers.get("X-Content-Type-Options") == "nosniff", what
+    assert headers.get("Cache-Control") == "no-store", what

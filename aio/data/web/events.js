@@ -1,5 +1,7 @@
-// A WebSocket that reconnects by itself, with backoff; used by both pages.
+// A WebSocket that reconnects by itself, with backoff; used by both pages. The bridge closes a
+// socket with SESSION_ENDED when its session ends (logout, expiry): then it stays closed.
 "use strict";
+const SESSION_ENDED = 4001;
 function openSocket(path, handlers) {
   let delay = 250;
   let socket = null;
@@ -10,7 +12,12 @@ function openSocket(path, handlers) {
     socket.binaryType = "arraybuffer";
     socket.onopen = () => { delay = 250; handlers.open && handlers.open(socket); };
     socket.onmessage = (event) => handlers.message(event, socket);
-    socket.onclose = () => {
+    socket.onclose = (event) => {
+      if (event.code === SESSION_ENDED) {
+        stopped = true;
+        handlers.ended && handlers.ended();
+        return;
+      }
       handlers.close && handlers.close();
       if (!stopped) { setTimeout(connect, delay); delay = Math.min(delay * 2, 5000); }
     };

@@ -39,12 +39,21 @@ function render() {
   document.getElementById("empty").hidden = jobs.size > 0;
 }
 
+function setState(text, down) {
+  state.textContent = text;
+  state.className = down ? "state down" : "state";
+}
+
 openSocket(() => "/ws/events", {
-  open: () => { state.textContent = "live"; state.className = "state"; },
-  close: () => { state.textContent = "disconnected, reconnecting…"; state.className = "state down"; },
+  open: () => setState("live", false),
+  close: () => setState("disconnected, reconnecting…", true),
+  ended: () => setState("session ended: get a new link with aio web", true),
   message: (event) => {
     const message = JSON.parse(event.data);
     if (message.type === "snapshot") {
+      // A link made for one job shows that job only.
+      const only = message.scope ? message.scope.job : null;
+      setState(only === null ? "live" : `live · this link is for job ${only} only`, false);
       jobs.clear();
       for (const job of message.jobs) jobs.set(job.id, job);
     } else if (message.type === "job") {

@@ -23,6 +23,10 @@ function setTitle(job, status) {
 const socket = openSocket(() => `/ws/jobs/${jobId}?cols=${term.cols}&rows=${term.rows}`, {
   open: () => { notice.textContent = ""; term.reset(); },
   close: () => { if (!finished) notice.textContent = "disconnected, reconnecting…"; },
+  ended: () => {
+    readonly = true;
+    notice.textContent = "session ended: get a new link with aio web";
+  },
   message: (event) => {
     if (typeof event.data !== "string") {
       term.write(new Uint8Array(event.data));
