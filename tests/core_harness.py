@@ -38,13 +38,16 @@ def aio_command() -> list[str]:
 HEAVY = ("textual", "aiohttp", "aiosqlite")  # what the CLI's fast paths must not import
 
 
-def run_reporting_heavy_imports(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    """Run `aio ARGS` in a Python that reports which HEAVY packages it imported (exit 99)."""
+def run_reporting_heavy_imports(
+    env: dict[str, str], *args: str, packages: tuple[str, ...] = HEAVY
+) -> subprocess.CompletedProcess:
+    """Run `aio ARGS` in a Python that reports which of `packages` it imported (exit 99)."""
     code = (
         "import sys\n"
         "from aio.cli import main\n"
         "code = main(sys.argv[1:])\n"
-        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
+        f"named = {packages!r}\n"
+        "heavy = sorted(m for m in sys.modules if m in named or m.split('.')[0] in named)\n"
         "print('heavy:', heavy, file=sys.stderr)\n"
         "raise SystemExit(99 if heavy else code)\n"
     )

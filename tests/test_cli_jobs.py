@@ -7,7 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from core_harness import AioHome, aio_command, pid_alive, run_reporting_heavy_imports, wait_for
+from core_harness import (
+    HEAVY,
+    AioHome,
+    aio_command,
+    pid_alive,
+    run_reporting_heavy_imports,
+    wait_for,
+)
 
 VERBS = ["run", "ls", "log", "a", "attach", "kill", "rm", "serve", "stop"]
 
@@ -374,3 +381,10 @@ def test_run_and_ls_import_no_textual_aiohttp_or_aiosqlite(core: AioHome) -> Non
     for args in (("run", str(path), "--var", "x=1"), ("run", str(path)), ("ls",)):
         result = run_reporting_heavy_imports(core.env, *args)
         assert "heavy: []" in result.stderr, (args, result.stderr)
+
+
+def test_aio_cli_of_a_tool_imports_no_argparse_sockets_or_client(home: AioHome) -> None:
+    slow = ("argparse", "socket", "subprocess", "aio.client.core_client", *HEAVY)
+    result = run_reporting_heavy_imports(home.env, "cli", "no-such-tool", packages=slow)
+    assert "heavy: []" in result.stderr, result.stderr
+    assert "no-such-tool" in result.stderr

@@ -9,15 +9,9 @@ from collections.abc import Callable
 from functools import wraps
 
 from aio.client.core_client import CoreError, CoreUnavailable
-from aio.text.printable import printable
+from aio.client.refusal import fail
 
 __all__ = ["ArgumentParser", "fail", "parser", "reports_core_errors"]
-
-
-def fail(message: str, code: int = 2) -> int:
-    """Print a one-line refusal, made printable; return the exit code (2: bad input)."""
-    sys.stderr.write(f"aio: {printable(message)}\n")
-    return code
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -12,9 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from aio.client.arguments import (
-    fail,  # not .arguments: `aio cli ID` must not pay for argparse
-)
+from aio.client.refusal import fail  # not .arguments: `aio cli ID` must not pay for argparse
 
 HELPERS = ("list", "which", "doctor", "upgrade", "uninstall", "run")
 CLI_USAGE = """\
