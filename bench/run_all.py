@@ -31,6 +31,7 @@ BENCHMARKS = [
     "bench_todo_add.py",
     "bench_todo_list.py",
     "bench_cli_overhead.py",
+    "bench_claude_index.py",
 ]
 TIMEOUT = 600  # seconds; each benchmark is meant to take under two minutes
 
