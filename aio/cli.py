@@ -18,6 +18,8 @@ usage: aio [VERB] [ARGS...]
                            todos with real and virtual deadlines (aio t --help)
   aio install PATH|cli_ID  install an external CLI (a folder, or from the CLI catalog)
   aio cli ID [-- ARGS]     run an installed CLI (aio cli list, which, doctor, upgrade, uninstall)
+  aio claude new|ls|stop|resume
+                           Claude Code sessions, each one a job (aio claude --help)
   aio kill N ...           kill running or cancel queued jobs
   aio rm N ...             remove finished jobs, their folders and worktrees
   aio serve                run the core in the foreground
@@ -41,6 +43,8 @@ VERBS = {
     "web": ("aio.web.verbs", "cmd_web"),
     "serve": ("aio.core.verbs", "cmd_serve"),
     "stop": ("aio.core.verbs", "cmd_stop"),
+    "claude": ("aio.claude.verbs", "cmd_claude"),
+    "hook": ("aio.claude.hook_entry", "cmd_hook"),  # run by Claude Code, not by people
 }
 
 

@@ -40,18 +40,25 @@ class CoreError(RuntimeError):
 class CoreClient:
     """Requests to the core of one `$AIO_HOME`."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(
+        self,
+        home: Path,
+        timeout: float = REQUEST_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
+    ) -> None:
         self.home = home
         self.socket = str(socket_path(home))
+        self.timeout = timeout  # per socket operation
+        self.connect_timeout = connect_timeout
 
     def _connect(self) -> socket.socket:
         """A connected socket. With a timeout set, a unix socket's connect() does not wait:
         a full listen backlog answers EAGAIN at once, so that is retried until a deadline."""
-        deadline = time.monotonic() + CONNECT_TIMEOUT
+        deadline = time.monotonic() + self.connect_timeout
         pause = 0.001
         while True:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(REQUEST_TIMEOUT)
+            sock.settimeout(self.timeout)
             try:
                 sock.connect(self.socket)
                 return sock
@@ -59,7 +66,8 @@ class CoreClient:
                 sock.close()
                 if time.monotonic() >= deadline:
                     raise CoreBusy(
-                        0, f"the core is busy: no connection accepted in {CONNECT_TIMEOUT:.0f} s"
+                        0,
+                        f"the core is busy: no connection accepted in {self.connect_timeout:.0f} s",
                     ) from None
                 time.sleep(pause)
                 pause = min(pause * 2, 0.05)

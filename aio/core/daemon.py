@@ -20,6 +20,8 @@ from pathlib import Path
 from aiohttp import web
 
 from aio import __version__
+from aio.claude.routes import add_claude_routes
+from aio.claude.service import ClaudeService
 from aio.clis.routes import ClisContext, add_cli_routes
 from aio.clis.staging import remove_install_leftovers
 from aio.config.locations import database_path, ensure_home, lock_path, socket_path, tasks_dir
@@ -56,6 +58,7 @@ class Core:
         self.store = Store(database_path(home))
         self.jobs = JobManager(home, self.config, self.store, self.events, clock)
         self.todos = TodoService(database_path(home), self.events, clock)
+        self.claude = ClaudeService(home, self.jobs, self.store, self.events, clock)
         folders = [tasks_dir(home), *(Path(f) for f in self.config.watch_folders)]
         self.watcher = TaskWatcher(folders, self.jobs, self.store, self.events)
         self.web = WebBridge(
@@ -95,6 +98,7 @@ class Core:
         await self.store.open()
         await self.todos.start()
         await self.jobs.start()
+        await self.claude.start()
         await self.watcher.start()
         path = socket_path(self.home)
         with contextlib.suppress(FileNotFoundError):
@@ -118,6 +122,7 @@ class Core:
             app, ClisContext(self.home, self.config.cli_dev_roots, self.events, self.jobs)
         )
         add_web_routes(app, self.web, self.jobs)
+        add_claude_routes(app, self.claude)
         return app
 
     def health(self) -> dict:
@@ -141,6 +146,7 @@ class Core:
         """Stop serving, kill running jobs (recorded as killed), close the store."""
         await self.watcher.stop()
         await self.web.stop()
+        await self.claude.stop()
         await self.jobs.shutdown()
         await self.todos.stop()
         self.events.close()

@@ -1,0 +1,118 @@
+"""The core's Claude sessions API (on the unix socket).
+
+GET    /claude/sessions               aio's sessions, oldest first
+POST   /claude/sessions               {"cwd", "model"?, "prompt"?}: start an interactive session
+GET    /claude/sessions/{ref}         one session (aio number or Claude session id)
+POST   /claude/sessions/{ref}/stop    kill its job; the record is kept, resumable
+POST   /claude/sessions/{ref}/resume  continue it in a new job, same aio number
+POST   /claude/hooks                  `aio hook`: {"aio_session", "hook_event_name", ...}
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from aio.claude.hook_entry import FIELDS, MAX_FIELD_CHARS
+from aio.claude.service import HOOK_EVENTS, ClaudeService
+from aio.core.http import RequestError, read_json
+
+CLAUDE = web.AppKey("claude", ClaudeService)
+MAX_PROMPT_CHARS = 32 * 1024  # an argv string may be at most 128 KiB on Linux
+MAX_PATH_CHARS = 4096
+_MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\[\]-]{0,99}")
+
+
+def add_claude_routes(app: web.Application, service: ClaudeService) -> None:
+    """Serve the Claude sessions API from `service` on `app`."""
+    app[CLAUDE] = service
+    app.add_routes(ROUTES)
+
+
+def _service(request: web.Request) -> ClaudeService:
+    return request.app[CLAUDE]
+
+
+def _answer(session, status: int = 200) -> web.Response:
+    return web.json_response({"session": session.to_dict()}, status=status)
+
+
+def _optional_text(body: dict, key: str, limit: int) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RequestError(f"field '{key}': expected a string")
+    if len(value) > limit:
+        raise RequestError(f"field '{key}': at most {limit} characters")
+    if "\x00" in value:
+        raise RequestError(f"field '{key}': must not contain NUL characters")
+    return value
+
+
+def _ref(request: web.Request) -> str:
+    ref = request.match_info["ref"]
+    if len(ref) > 100:
+        raise RequestError("a claude session is named by its number or its session id", 404)
+    return ref
+
+
+async def list_sessions(request: web.Request) -> web.Response:
+    """aio's sessions; with `?all=1` every session on disk too."""
+    service = _service(request)
+    if request.query.get("all") in ("1", "true", "yes"):
+        return web.json_response({"sessions": await service.list_all()})
+    return web.json_response({"sessions": [s.to_dict() for s in service.list()]})
+
+
+async def new_session(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    cwd = _optional_text(body, "cwd", MAX_PATH_CHARS)
+    if not cwd:
+        raise RequestError("field 'cwd': expected the session's folder (an absolute path)")
+    model = _optional_text(body, "model", 100)
+    if model is not None and not _MODEL.fullmatch(model):
+        raise RequestError(f"field 'model': '{model}' is not a model name")
+    prompt = _optional_text(body, "prompt", MAX_PROMPT_CHARS)
+    session = await _service(request).new(cwd, model, prompt or None)
+    return _answer(session, 201)
+
+
+async def get_session(request: web.Request) -> web.Response:
+    return _answer(_service(request).resolve(_ref(request)))
+
+
+async def stop_session(request: web.Request) -> web.Response:
+    return _answer(await _service(request).stop_session(_ref(request)))
+
+
+async def resume_session(request: web.Request) -> web.Response:
+    return _answer(await _service(request).resume(_ref(request)))
+
+
+async def post_hook(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    number = body.get("aio_session")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise RequestError("field 'aio_session': expected an aio session number")
+    event = body.get("hook_event_name")
+    if event not in HOOK_EVENTS:
+        shown = event[:60] if isinstance(event, str) else event
+        raise RequestError(f"field 'hook_event_name': unknown hook event {shown!r}")
+    fields = {}
+    for name in FIELDS:
+        value = _optional_text(body, name, MAX_FIELD_CHARS)
+        fields[name] = value
+    await _service(request).hook(number, event, fields)
+    return web.json_response({"ok": True})
+
+
+ROUTES = [
+    web.get("/claude/sessions", list_sessions),
+    web.post("/claude/sessions", new_session),
+    web.get("/claude/sessions/{ref}", get_session),
+    web.post("/claude/sessions/{ref}/stop", stop_session),
+    web.post("/claude/sessions/{ref}/resume", resume_session),
+    web.post("/claude/hooks", post_hook),
+]

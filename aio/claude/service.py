@@ -1,0 +1,442 @@
+"""Claude Code sessions that are jobs: start, stop and resume them, and keep their status from
+the hooks the sessions fire (never from their screens).
+
+An interactive session is a job of one step that runs the real `claude` TUI in the job's PTY,
+with a session id aio chose (`--session-id`) and aio's hooks given by `--settings` (a file aio
+writes in the session's folder, `$AIO_HOME/claude/<N>/`; the user's own settings are never
+touched). Each hook runs `aio hook`, which posts to `POST /claude/hooks`; the job's end is read
+from the core's event bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from aio.claude import records
+from aio.claude.cli_path import find_claude_cli, missing_cli_message
+from aio.claude.disk_index import ClaudeSessionIndex
+from aio.claude.hook_entry import SESSION_ENV
+from aio.claude.model import ClaudeMode, ClaudeSession, ClaudeStatus
+from aio.core.errors import RequestError, is_number
+from aio.core.events import EventBus, Subscription
+from aio.core.store import Store
+from aio.jobs.manager import JobManager
+from aio.jobs.tasks import StepSpec, TaskSpec
+
+log = logging.getLogger("aio.claude.service")
+
+HOOK_EVENTS = (
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "PermissionRequest",
+    "Notification",
+    "Stop",
+    "SessionEnd",
+)
+CLI_ENV = "AIO_CLAUDE_CLI"  # the claude CLI to run, instead of the one found
+WORKING_HOOKS = ("UserPromptSubmit", "PreToolUse", "PostToolUse")
+TITLE_CHARS = 80
+HOOK_TIMEOUT_SECONDS = 10  # `aio hook` takes milliseconds; Claude's default wait is 60 s
+# CSI, OSC, charset and other ESC sequences: what a terminal does, not what it shows.
+_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[ -/]+[0-~]|[0-~])")
+
+
+class ClaudeError(RequestError):
+    """A request about a Claude session that cannot be met (4xx: the client's mistake)."""
+
+
+def claude_dir(home: Path) -> Path:
+    """The folder of aio's Claude sessions: one folder per session, holding its settings."""
+    return home / "claude"
+
+
+def hook_settings(python: str = sys.executable) -> dict:
+    """The `--settings` of a session: every hook in HOOK_EVENTS runs `aio hook`."""
+    command = shlex.join([python, "-m", "aio", "hook"])
+    hook = {"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}
+    return {"hooks": {event: [{"matcher": "*", "hooks": [hook]}] for event in HOOK_EVENTS}}
+
+
+def git_branch(cwd: str) -> str | None:
+    """The branch checked out in `cwd`, or None outside a repository (or when detached)."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", cwd, "symbolic-ref", "--quiet", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+class ClaudeService:
+    """Owns aio's Claude sessions; the only place their records change."""
+
+    def __init__(
+        self,
+        home: Path,
+        jobs: JobManager,
+        store: Store,
+        events: EventBus,
+        clock: Callable[[], float] = time.time,
+        configured_cli: str | None = None,
+    ) -> None:
+        self.home = home
+        self.jobs = jobs
+        self.store = store
+        self.events = events
+        self.clock = clock
+        self.configured_cli = configured_cli or os.environ.get(CLI_ENV) or None
+        self.sessions: dict[int, ClaudeSession] = {}
+        self._by_job: dict[int, int] = {}  # job number -> aio session number, while it runs
+        self._stopping: set[int] = set()  # sessions `stop` was asked for
+        self._subscription: Subscription | None = None
+        self._follower: asyncio.Task | None = None
+        # Every session on disk, also those started outside aio: built at its first use (it
+        # loads claude-agent-sdk, a second of start-up most cores never need), then kept
+        # current from file changes.
+        self.disk = ClaudeSessionIndex()
+        self._disk_build: asyncio.Task | None = None
+
+    # Life cycle
+
+    async def start(self) -> None:
+        """Load the records (after the jobs): a session whose job is gone is ended."""
+        for session in await records.load_sessions(self.store.db):
+            self.sessions[session.id] = session
+            if session.job is not None and session.job in self.jobs.jobs:
+                self._by_job[session.job] = session.id
+            elif not session.status.finished:
+                session.status = ClaudeStatus.ENDED
+                session.job = None
+                session.error = "the core stopped while this session ran"
+                await self._changed(session)
+        self._subscription = self.events.subscribe()
+        self._follower = asyncio.create_task(self._follow_jobs())
+        await self._catch_up()
+
+    async def disk_sessions(self) -> ClaudeSessionIndex:
+        """The index of sessions on disk, built at the first call (later calls wait for that
+        build, then answer from memory)."""
+        if self._disk_build is None:
+            self._disk_build = asyncio.create_task(self.disk.start())
+        try:
+            await asyncio.shield(self._disk_build)
+        except Exception as exc:  # an unreadable Claude folder costs the listing, not the core
+            log.exception("the index of Claude sessions on disk could not be built")
+            raise ClaudeError(f"the Claude sessions on disk cannot be listed: {exc}", 503) from None
+        return self.disk
+
+    async def stop(self) -> None:
+        """Stop following the jobs (their records are settled again at the next start)."""
+        if self._disk_build is not None:
+            self._disk_build.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._disk_build
+        await self.disk.stop()
+        if self._subscription is not None:
+            self._subscription.close()
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+
+    async def _follow_jobs(self) -> None:
+        while True:
+            event = await self._subscription.get()
+            if event is None:  # dropped (fell behind) or the bus closed: take a fresh look
+                self._subscription = self.events.subscribe()
+                await self._catch_up()
+                continue
+            if event.get("type") == "job":
+                try:
+                    await self._job_changed(event["job"])
+                except Exception:  # one bad record must not stop the following
+                    log.exception("claude: could not follow job %s", event["job"].get("id"))
+
+    async def _catch_up(self) -> None:
+        for job_id in list(self._by_job):
+            job = self.jobs.jobs.get(job_id)
+            if job is not None:
+                await self._job_changed(job.to_dict())
+
+    async def _job_changed(self, job: dict) -> None:
+        number = self._by_job.get(job["id"])
+        session = self.sessions.get(number) if number is not None else None
+        if session is None:
+            return
+        if job["status"] == "running" and session.status == ClaudeStatus.QUEUED:
+            session.status = ClaudeStatus.STARTING
+            await self._changed(session)
+        elif job["status"] not in ("queued", "running"):
+            self._by_job.pop(job["id"], None)
+            stopped = session.id in self._stopping
+            self._stopping.discard(session.id)
+            started = session.status not in (ClaudeStatus.QUEUED, ClaudeStatus.STARTING)
+            session.job = None
+            if started or stopped:
+                session.status = ClaudeStatus.ENDED
+            else:
+                session.status = ClaudeStatus.FAILED
+                session.error = _early_exit_reason(job, self._last_line(job["id"]))
+            await self._changed(session)
+
+    def _last_line(self, job_id: int) -> str | None:
+        output = self.jobs.outputs.get(job_id)
+        return last_output_line(output.ring.tail()) if output is not None else None
+
+    async def _changed(self, session: ClaudeSession) -> None:
+        session.updated_at = self.clock()
+        await records.update_session(self.store.db, session)
+        self.events.publish({"type": "claude_session", "session": session.to_dict()})
+
+    # Queries
+
+    def list(self) -> list[ClaudeSession]:
+        return [self.sessions[n] for n in sorted(self.sessions)]
+
+    async def list_all(self) -> list[dict]:
+        """aio's sessions, then every other session on disk (`source: external`, no aio
+        number), newest first; each Claude session once."""
+        disk = await self.disk_sessions()
+        ours = [s.to_dict() for s in self.list()]
+        known = {s["session_id"] for s in ours}
+        external = [
+            {
+                "id": None,
+                "session_id": entry["session_id"],
+                "status": str(ClaudeStatus.ENDED),
+                "mode": None,
+                "cwd": entry["cwd"],
+                "branch": entry["branch"],
+                "title": entry["title"],
+                "model": None,
+                "job": None,
+                "error": None,
+                "created_at": None,
+                "updated_at": entry["updated_at"],
+                "size": entry["size"],
+                "source": "external",
+            }
+            for entry in disk.sessions()
+            if entry["session_id"] not in known
+        ]
+        return ours + external
+
+    async def adopt(self, session_id: str) -> ClaudeSession:
+        """An aio record (a new number) for a session on disk that aio did not start."""
+        entry = (await self.disk_sessions()).get(session_id)
+        if entry is None:
+            raise ClaudeError(f"no claude session with id '{session_id[:100]}'", 404)
+        if not entry["cwd"]:
+            raise ClaudeError(f"claude session {session_id}: its file names no folder", 409)
+        now = self.clock()
+        session = ClaudeSession(
+            id=0,
+            session_id=entry["session_id"],
+            status=ClaudeStatus.ENDED,
+            mode=ClaudeMode.INTERACTIVE,
+            cwd=entry["cwd"],
+            created_at=now,
+            updated_at=now,
+            branch=entry["branch"],
+            title=entry["title"],
+        )
+        session.id = await records.insert_session(self.store.db, session)
+        self.sessions[session.id] = session
+        return session
+
+    def resolve(self, ref: str) -> ClaudeSession:
+        """A session by aio number, or by Claude's session id (its current one)."""
+        ref = ref.strip()
+        if is_number(ref) and len(ref) < 19:
+            session = self.sessions.get(int(ref))
+            if session is None:
+                raise ClaudeError(f"no claude session {ref}", 404)
+            return session
+        for session in self.sessions.values():
+            if session.session_id == ref:
+                return session
+        raise ClaudeError(f"no claude session with id '{ref[:100]}'", 404)
+
+    # Control
+
+    async def new(self, cwd: str, model: str | None = None, prompt: str | None = None):
+        """Start an interactive session in `cwd` as a new job; return its record."""
+        if not os.path.isabs(cwd) or not os.path.isdir(cwd):
+            raise ClaudeError(f"field 'cwd': {cwd[:200]} is not a folder")
+        cli = self._cli()
+        now = self.clock()
+        session = ClaudeSession(
+            id=0,
+            session_id=str(uuid.uuid4()),
+            status=ClaudeStatus.QUEUED,
+            mode=ClaudeMode.INTERACTIVE,
+            cwd=cwd,
+            created_at=now,
+            updated_at=now,
+            branch=await asyncio.to_thread(git_branch, cwd),
+            title=_title_of(prompt),
+            model=model,
+        )
+        session.id = await records.insert_session(self.store.db, session)
+        self.sessions[session.id] = session
+        args = ["--session-id", session.session_id]
+        if prompt:
+            args += ["--", prompt]
+        try:
+            await self._launch(session, cli, args)
+        except Exception as exc:
+            session.status = ClaudeStatus.FAILED
+            session.error = str(exc)
+            await self._changed(session)
+            raise
+        return session
+
+    async def resume(self, ref: str) -> ClaudeSession:
+        """Continue a session that is not running, in a new job, under the same aio number;
+        a session on disk that aio did not start gets a number first (in its own cwd)."""
+        try:
+            session = self.resolve(ref)
+        except ClaudeError:
+            if is_number(ref.strip()):
+                raise
+            self._cli()  # a missing CLI is refused before a record is made
+            session = await self.adopt(ref.strip())
+        if session.job is not None:
+            raise ClaudeError(
+                f"claude session {session.id} is already running (job {session.job})", 409
+            )
+        if not os.path.isdir(session.cwd):
+            raise ClaudeError(f"claude session {session.id}: its folder {session.cwd} is gone", 409)
+        cli = self._cli()
+        session.status = ClaudeStatus.QUEUED
+        session.error = None
+        await self._launch(session, cli, ["--resume", session.session_id])
+        return session
+
+    async def stop_session(self, ref: str) -> ClaudeSession:
+        """Kill a session's job; the record is kept, and can be resumed."""
+        session = self.resolve(ref)
+        job = self.jobs.jobs.get(session.job) if session.job is not None else None
+        if job is None or job.status.finished:
+            raise ClaudeError(f"claude session {session.id} is not running ({session.status})", 409)
+        self._stopping.add(session.id)
+        self.jobs.kill(job)
+        return session
+
+    def _cli(self) -> Path:
+        cli = find_claude_cli(self.configured_cli)
+        if cli is None:
+            raise ClaudeError(missing_cli_message(self.configured_cli), 409)
+        return cli
+
+    async def _launch(self, session: ClaudeSession, cli: Path, args: list[str]) -> None:
+        settings = await asyncio.to_thread(self._write_settings, session)
+        argv = [str(cli), "--settings", str(settings)]
+        if session.model:
+            argv += ["--model", session.model]
+        cmd = (
+            f"cd -- {shlex.quote(session.cwd)} && exec env {SESSION_ENV}={session.id} "
+            f"{shlex.join(argv + args)}"
+        )
+        spec = TaskSpec(
+            name=f"claude-{session.id}",
+            steps=(StepSpec(desc=f"claude session {session.id}", cmd=cmd),),
+        )
+        job = await self.jobs.submit(spec, caller_cwd=session.cwd, source="aio claude")
+        session.job = job.id
+        self._by_job[job.id] = session.id
+        await self._changed(session)
+
+    def _write_settings(self, session: ClaudeSession) -> Path:
+        folder = claude_dir(self.home) / str(session.id)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / "settings.json"
+        temp = folder / ".settings.json.tmp"
+        temp.write_text(json.dumps(hook_settings(), indent=2), encoding="utf-8")
+        os.replace(temp, path)
+        return path
+
+    # Hooks
+
+    async def hook(self, number: int, event: str, fields: dict[str, str | None]) -> None:
+        """Apply one hook a session fired to its status."""
+        session = self.sessions.get(number)
+        if session is None:
+            raise ClaudeError(f"no claude session {number}", 404)
+        if session.job is None:
+            return  # a straggler from a process that has ended
+        claude_id = fields.get("session_id")
+        if event == "SessionStart":
+            if claude_id:
+                session.session_id = claude_id  # /clear moves the session to a new id
+            status = ClaudeStatus.IDLE
+        elif claude_id and claude_id != session.session_id:
+            return  # from the id a /clear left behind
+        elif event in WORKING_HOOKS:
+            status = ClaudeStatus.WORKING
+        elif event == "PermissionRequest":
+            status = ClaudeStatus.WAITING
+        elif event == "Notification":
+            kind = fields.get("notification_type") or ""
+            if kind == "permission_prompt" or kind.startswith("elicitation"):
+                status = ClaudeStatus.WAITING
+            elif kind == "idle_prompt":
+                status = ClaudeStatus.IDLE
+            else:
+                return
+        elif event == "Stop":
+            status = ClaudeStatus.IDLE
+        elif event == "SessionEnd":
+            if fields.get("reason") == "clear":
+                return  # a SessionStart under the new id follows at once
+            if session.status in (ClaudeStatus.QUEUED, ClaudeStatus.STARTING):
+                return  # it never started (e.g. nothing to resume): the job's end says how
+            status = ClaudeStatus.ENDED
+        else:
+            raise ClaudeError(f"unknown hook event '{event[:60]}'")
+        session.status = status
+        await self._changed(session)
+
+
+def _title_of(prompt: str | None) -> str | None:
+    """A session's title before Claude names it: the first line of its first prompt."""
+    if not prompt or not prompt.strip():
+        return None
+    return prompt.strip().splitlines()[0][:TITLE_CHARS]
+
+
+def last_output_line(data: bytes) -> str | None:
+    """The last line of terminal output with text on it, without escape sequences."""
+    text = _ESCAPES.sub("", data[-8192:].decode("utf-8", errors="replace"))
+    lines = ["".join(c for c in line if c.isprintable()).strip() for line in text.splitlines()]
+    shown = [line for line in lines if line]
+    return shown[-1][:200] if shown else None
+
+
+def _early_exit_reason(job: dict, last_line: str | None) -> str:
+    """Why a session's job ended before its SessionStart hook fired."""
+    if job.get("error"):
+        return f"claude did not start: {job['error']}"
+    code = job.get("exit_code")
+    said = f" (exit {code})" if code is not None else ""
+    told = f": {last_line}" if last_line else ""
+    return f"claude ended before its session started{said}{told}; see `aio log {job['id']}`"

@@ -1,0 +1,141 @@
+"""`aio claude`: start, list, stop and resume Claude Code sessions (each one a job)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from urllib.parse import quote
+
+from aio.client.arguments import fail, parser, reports_core_errors
+from aio.client.core_client import connect
+
+USAGE = """\
+usage: aio claude new [--cwd DIR] [--model M] [-- PROMPT...]
+                                 start an interactive session; prints its aio number
+       aio claude ls [--json]     aio's sessions
+       aio claude stop ID         stop a session (its record is kept, resumable)
+       aio claude resume ID       continue a session, under the same number
+
+ID is an aio session number or a Claude session id. Attach to a session with `aio a JOB`.
+"""
+
+LIST_FIELDS = (
+    "id",
+    "session_id",
+    "status",
+    "cwd",
+    "branch",
+    "title",
+    "updated_at",
+    "source",
+    "job",
+)
+
+
+def _quote(ref: str) -> str:
+    return quote(ref, safe="")
+
+
+@reports_core_errors
+def cmd_new(argv: list[str]) -> int:
+    p = parser("claude new", "Start an interactive Claude Code session as a job.")
+    p.add_argument("--cwd", default=None, help="the session's folder (default: this one)")
+    p.add_argument("--model", default=None, help="the model (e.g. sonnet, opus)")
+    p.add_argument("prompt", nargs="*", help="a first prompt (after --)")
+    args = p.parse_args(argv)
+    cwd = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
+    if not os.path.isdir(cwd):
+        return fail(f"--cwd: {args.cwd} is not a folder")
+    body = {"cwd": cwd, "model": args.model, "prompt": " ".join(args.prompt) or None}
+    session = connect().request("POST", "/claude/sessions", body)["session"]
+    print(session["id"])
+    return 0
+
+
+def _ago(stamp: float | None) -> str:
+    if stamp is None:
+        return ""
+    seconds = max(0, int(time.time() - stamp))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+@reports_core_errors
+def cmd_ls(argv: list[str]) -> int:
+    p = parser("claude ls", "List aio's Claude sessions.")
+    p.add_argument("--json", action="store_true", help="print the sessions as JSON")
+    p.add_argument(
+        "--all", action="store_true", help="also every other session on disk (~/.claude)"
+    )
+    args = p.parse_args(argv)
+    path = "/claude/sessions?all=1" if args.all else "/claude/sessions"
+    sessions = connect().request("GET", path)["sessions"]
+    if args.json:
+        json.dump([{k: s.get(k) for k in LIST_FIELDS} for s in sessions], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    if not sessions:
+        print("no claude sessions (start one: aio claude new)")
+        return 0
+    from aio.text.table import text_table
+
+    rows = [
+        (
+            "-" if s["id"] is None else str(s["id"]),
+            s["status"],
+            "" if s["job"] is None else str(s["job"]),
+            s["cwd"] or "",
+            s["branch"] or "",
+            s["title"] or "",
+            _ago(s["updated_at"]),
+            s["session_id"],
+            *((s["source"],) if args.all else ()),
+        )
+        for s in sessions
+    ]
+    headers = ("ID", "STATUS", "JOB", "CWD", "BRANCH", "TITLE", "UPDATED", "SESSION")
+    if args.all:
+        headers = (*headers, "SOURCE")
+    sys.stdout.write(text_table(headers, rows, max_widths={3: 50, 5: 40}))
+    return 0
+
+
+def _on_session(verb: str, description: str, action: str, said: str):
+    @reports_core_errors
+    def command(argv: list[str]) -> int:
+        p = parser(f"claude {verb}", description)
+        p.add_argument("id", help="aio session number or Claude session id")
+        args = p.parse_args(argv)
+        path = f"/claude/sessions/{_quote(args.id)}/{action}"
+        session = connect().request("POST", path, {})["session"]
+        print(f"claude session {session['id']}: {said} job {session['job']}")
+        return 0
+
+    return command
+
+
+cmd_stop = _on_session(
+    "stop", "Stop a session: its job is killed, its record kept.", "stop", "stopping"
+)
+cmd_resume = _on_session(
+    "resume", "Continue a session in a new job, under the same aio number.", "resume", "resumed as"
+)
+SUBVERBS = {"new": cmd_new, "ls": cmd_ls, "stop": cmd_stop, "resume": cmd_resume}
+
+
+def cmd_claude(argv: list[str]) -> int:
+    """Entry of `aio claude SUBVERB ...`."""
+    if not argv:
+        sys.stderr.write(USAGE)
+        return 2
+    if argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(USAGE)
+        return 0
+    command = SUBVERBS.get(argv[0])
+    if command is None:
+        return fail(f"claude: unknown command '{argv[0]}' (try: {', '.join(SUBVERBS)})")
+    return command(argv[1:])
