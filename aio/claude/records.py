@@ -32,6 +32,11 @@ async def update_session(db: aiosqlite.Connection, session: ClaudeSession) -> No
     )
 
 
+async def delete_session(db: aiosqlite.Connection, number: int) -> None:
+    """Delete session `number`'s row."""
+    await db.execute("DELETE FROM claude_sessions WHERE id = ?", (number,))
+
+
 async def load_sessions(db: aiosqlite.Connection) -> list[ClaudeSession]:
     """Every session, oldest first."""
     async with db.execute(f"SELECT {', '.join(COLUMNS)} FROM claude_sessions ORDER BY id") as cur:

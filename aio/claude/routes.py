@@ -1,10 +1,16 @@
 """The core's Claude sessions API (on the unix socket).
 
 GET    /claude/sessions               aio's sessions, oldest first
-POST   /claude/sessions               {"cwd", "model"?, "prompt"?}: start an interactive session
+POST   /claude/sessions               {"cwd", "model"?, "prompt"?, "worktree"?, "base"?}: start an
+                                      interactive session (`note` says why it is queued)
 GET    /claude/sessions/{ref}         one session (aio number or Claude session id)
 POST   /claude/sessions/{ref}/stop    kill its job; the record is kept, resumable
 POST   /claude/sessions/{ref}/resume  continue it in a new job, same aio number
+DELETE /claude/sessions/{ref}         forget one not running (?keep_worktree=1 keeps its worktree)
+POST   /claude/sessions/{ref}/send    {"text"}: a follow-up (a user line to a headless session,
+                                      typed text and Enter to an interactive one)
+GET    /claude/sessions/{ref}/transcript  ?after=N: its transcript from entry N (also for a
+                                      session on disk that aio never ran)
 POST   /claude/hooks                  `aio hook`: {"aio_session", "hook_event_name", ...}
 """
 
@@ -14,8 +20,10 @@ import re
 
 from aiohttp import web
 
+from aio.claude.headless import MAX_MESSAGE_BYTES
 from aio.claude.hook_entry import FIELDS, MAX_FIELD_CHARS
-from aio.claude.service import HOOK_EVENTS, ClaudeService
+from aio.claude.process import HOOK_EVENTS
+from aio.claude.service import ClaudeService
 from aio.core.http import RequestError, read_json
 
 CLAUDE = web.AppKey("claude", ClaudeService)
@@ -75,8 +83,36 @@ async def new_session(request: web.Request) -> web.Response:
     if model is not None and not _MODEL.fullmatch(model):
         raise RequestError(f"field 'model': '{model}' is not a model name")
     prompt = _optional_text(body, "prompt", MAX_PROMPT_CHARS)
-    session = await _service(request).new(cwd, model, prompt or None)
-    return _answer(session, 201)
+    worktree, base = _worktree_fields(body)
+    headless = body.get("headless", False)
+    if not isinstance(headless, bool):
+        raise RequestError("field 'headless': expected true or false")
+    service = _service(request)
+    session = await service.new(cwd, model, prompt or None, worktree, base, headless=headless)
+    return _answer_noting_queue(service, session, 201)
+
+
+def _worktree_fields(body: dict) -> tuple[bool, str | None]:
+    worktree = body.get("worktree", False)
+    if not isinstance(worktree, bool):
+        raise RequestError("field 'worktree': expected true or false")
+    base = _optional_text(body, "base", 250)
+    if base is not None and not worktree:
+        raise RequestError("field 'base': a base branch is only for a new worktree")
+    if base is not None and (not base.strip() or base.startswith("-")):
+        raise RequestError(f"field 'base': '{base}' is not a branch name")
+    return worktree, base
+
+
+def _answer_noting_queue(service: ClaudeService, session, status: int = 200) -> web.Response:
+    """The session, and `note` (why it waits, while it is queued for a slot)."""
+    body = {"session": session.to_dict(), "note": service.queue_note(session)}
+    return web.json_response(body, status=status)
+
+
+async def remove_session(request: web.Request) -> web.Response:
+    keep = request.query.get("keep_worktree") in ("1", "true", "yes")
+    return _answer(await _service(request).remove(_ref(request), keep))
 
 
 async def get_session(request: web.Request) -> web.Response:
@@ -88,7 +124,34 @@ async def stop_session(request: web.Request) -> web.Response:
 
 
 async def resume_session(request: web.Request) -> web.Response:
-    return _answer(await _service(request).resume(_ref(request)))
+    service = _service(request)
+    return _answer_noting_queue(service, await service.resume(_ref(request)))
+
+
+async def send_to_session(request: web.Request) -> web.Response:
+    """A follow-up; answers once it is delivered, with its transcript entry (headless)."""
+    ref = _ref(request)
+    text = _optional_text(await read_json(request), "text", MAX_MESSAGE_BYTES)
+    if text is None:
+        raise RequestError("field 'text': expected the message to send")
+    service = _service(request)
+    entry = await service.send(ref, text)
+    return web.json_response({"session": service.resolve(ref).to_dict(), "entry": entry})
+
+
+async def get_transcript(request: web.Request) -> web.Response:
+    """The transcript from entry `after` on (0: all of it)."""
+    after = request.query.get("after", "0")
+    if not after.isdigit() or len(after) > 12:
+        raise RequestError(f"query 'after': expected an entry count, not '{after[:40]}'")
+    session, entries = await _service(request).transcript(_ref(request))
+    return web.json_response(
+        {
+            "session": session.to_dict() if session is not None else None,
+            "total": len(entries),
+            "entries": entries[int(after) :],
+        }
+    )
 
 
 async def post_hook(request: web.Request) -> web.Response:
@@ -114,5 +177,8 @@ ROUTES = [
     web.get("/claude/sessions/{ref}", get_session),
     web.post("/claude/sessions/{ref}/stop", stop_session),
     web.post("/claude/sessions/{ref}/resume", resume_session),
+    web.post("/claude/sessions/{ref}/send", send_to_session),
+    web.get("/claude/sessions/{ref}/transcript", get_transcript),
+    web.delete("/claude/sessions/{ref}", remove_session),
     web.post("/claude/hooks", post_hook),
 ]

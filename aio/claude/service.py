@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import re
 import shlex
-import subprocess
-import sys
+import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -27,66 +24,34 @@ from pathlib import Path
 from aio.claude import records
 from aio.claude.cli_path import find_claude_cli, missing_cli_message
 from aio.claude.disk_index import ClaudeSessionIndex
+from aio.claude.follow_ups import SessionFollowUps
+from aio.claude.headless import HEADLESS_ARGS, HeadlessSessions
 from aio.claude.hook_entry import SESSION_ENV
-from aio.claude.model import ClaudeMode, ClaudeSession, ClaudeStatus
-from aio.core.errors import RequestError, is_number
+from aio.claude.limits import SessionLimits
+from aio.claude.model import ClaudeError, ClaudeMode, ClaudeSession, ClaudeStatus
+from aio.claude.process import (
+    claude_dir,
+    early_exit_reason,
+    git_branch,
+    last_output_line,
+    title_of,
+    write_settings,
+)
+from aio.claude.session_upkeep import SessionUpkeep
+from aio.claude.worktree import check_repo_base, remove_session_worktree
+from aio.core.errors import is_number
 from aio.core.events import EventBus, Subscription
 from aio.core.store import Store
 from aio.jobs.manager import JobManager
 from aio.jobs.tasks import StepSpec, TaskSpec
 
 log = logging.getLogger("aio.claude.service")
-
-HOOK_EVENTS = (
-    "SessionStart",
-    "UserPromptSubmit",
-    "PreToolUse",
-    "PostToolUse",
-    "PermissionRequest",
-    "Notification",
-    "Stop",
-    "SessionEnd",
-)
 CLI_ENV = "AIO_CLAUDE_CLI"  # the claude CLI to run, instead of the one found
 WORKING_HOOKS = ("UserPromptSubmit", "PreToolUse", "PostToolUse")
-TITLE_CHARS = 80
-HOOK_TIMEOUT_SECONDS = 10  # `aio hook` takes milliseconds; Claude's default wait is 60 s
-# CSI, OSC, charset and other ESC sequences: what a terminal does, not what it shows.
-_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[ -/]+[0-~]|[0-~])")
+DIRTY_HOOKS = ("Stop", "PostToolUse")  # after these, a worktree's changes are looked at again
 
 
-class ClaudeError(RequestError):
-    """A request about a Claude session that cannot be met (4xx: the client's mistake)."""
-
-
-def claude_dir(home: Path) -> Path:
-    """The folder of aio's Claude sessions: one folder per session, holding its settings."""
-    return home / "claude"
-
-
-def hook_settings(python: str = sys.executable) -> dict:
-    """The `--settings` of a session: every hook in HOOK_EVENTS runs `aio hook`."""
-    command = shlex.join([python, "-m", "aio", "hook"])
-    hook = {"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}
-    return {"hooks": {event: [{"matcher": "*", "hooks": [hook]}] for event in HOOK_EVENTS}}
-
-
-def git_branch(cwd: str) -> str | None:
-    """The branch checked out in `cwd`, or None outside a repository (or when detached)."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", cwd, "symbolic-ref", "--quiet", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() or None if result.returncode == 0 else None
-
-
-class ClaudeService:
+class ClaudeService(SessionUpkeep, SessionFollowUps):
     """Owns aio's Claude sessions; the only place their records change."""
 
     def __init__(
@@ -114,6 +79,15 @@ class ClaudeService:
         # current from file changes.
         self.disk = ClaudeSessionIndex()
         self._disk_build: asyncio.Task | None = None
+        self.headless = HeadlessSessions(
+            lambda number: claude_dir(home) / str(number), self._transcript_entry, self._turn_done
+        )
+        self._writes: set[asyncio.Task] = set()  # record writes started outside a request
+        self.limits = SessionLimits(
+            jobs.config.claude_idle_timeout, jobs.config.claude_max_sessions, self._stop_idle
+        )
+        self._dirty_checks: dict[int, asyncio.Task] = {}
+        self._dirty_again: set[int] = set()
 
     # Life cycle
 
@@ -123,6 +97,8 @@ class ClaudeService:
             self.sessions[session.id] = session
             if session.job is not None and session.job in self.jobs.jobs:
                 self._by_job[session.job] = session.id
+                self.limits.hold(session.id)
+                self.limits.changed(session)
             elif not session.status.finished:
                 session.status = ClaudeStatus.ENDED
                 session.job = None
@@ -151,6 +127,10 @@ class ClaudeService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._disk_build
         await self.disk.stop()
+        await self.headless.close_all()
+        self.limits.close()
+        for check in self._dirty_checks.values():
+            check.cancel()
         if self._subscription is not None:
             self._subscription.close()
         if self._follower is not None:
@@ -189,13 +169,14 @@ class ClaudeService:
             self._by_job.pop(job["id"], None)
             stopped = session.id in self._stopping
             self._stopping.discard(session.id)
+            self.headless.finish(session.id, job["id"])
             started = session.status not in (ClaudeStatus.QUEUED, ClaudeStatus.STARTING)
             session.job = None
             if started or stopped:
                 session.status = ClaudeStatus.ENDED
             else:
                 session.status = ClaudeStatus.FAILED
-                session.error = _early_exit_reason(job, self._last_line(job["id"]))
+                session.error = early_exit_reason(job, self._last_line(job["id"]))
             await self._changed(session)
 
     def _last_line(self, job_id: int) -> str | None:
@@ -205,6 +186,7 @@ class ClaudeService:
     async def _changed(self, session: ClaudeSession) -> None:
         session.updated_at = self.clock()
         await records.update_session(self.store.db, session)
+        self.limits.changed(session)
         self.events.publish({"type": "claude_session", "session": session.to_dict()})
 
     # Queries
@@ -278,28 +260,43 @@ class ClaudeService:
 
     # Control
 
-    async def new(self, cwd: str, model: str | None = None, prompt: str | None = None):
-        """Start an interactive session in `cwd` as a new job; return its record."""
+    async def new(
+        self,
+        cwd: str,
+        model: str | None = None,
+        prompt: str | None = None,
+        worktree: bool = False,
+        base: str | None = None,
+        headless: bool = False,
+    ):
+        """Start an interactive session in `cwd` as a new job (with `worktree`, in a new git
+        worktree of the repository holding `cwd`, branched from `base`); return its record."""
         if not os.path.isabs(cwd) or not os.path.isdir(cwd):
             raise ClaudeError(f"field 'cwd': {cwd[:200]} is not a folder")
         cli = self._cli()
+        checked = await asyncio.to_thread(check_repo_base, cwd, base) if worktree else None
         now = self.clock()
         session = ClaudeSession(
             id=0,
             session_id=str(uuid.uuid4()),
             status=ClaudeStatus.QUEUED,
-            mode=ClaudeMode.INTERACTIVE,
+            mode=ClaudeMode.HEADLESS if headless else ClaudeMode.INTERACTIVE,
             cwd=cwd,
             created_at=now,
             updated_at=now,
             branch=await asyncio.to_thread(git_branch, cwd),
-            title=_title_of(prompt),
+            title=title_of(prompt),
             model=model,
         )
         session.id = await records.insert_session(self.store.db, session)
         self.sessions[session.id] = session
+        if checked is not None:
+            folder = claude_dir(self.home) / str(session.id)
+            await self._make_worktree(session, checked, prompt, folder)
         args = ["--session-id", session.session_id]
-        if prompt:
+        if prompt and headless:
+            self.headless.pending[session.id] = prompt  # written to its stdin once it runs
+        elif prompt:
             args += ["--", prompt]
         try:
             await self._launch(session, cli, args)
@@ -324,6 +321,8 @@ class ClaudeService:
             raise ClaudeError(
                 f"claude session {session.id} is already running (job {session.job})", 409
             )
+        if self.limits.is_queued(session.id):
+            raise ClaudeError(f"claude session {session.id} is already queued", 409)
         if not os.path.isdir(session.cwd):
             raise ClaudeError(f"claude session {session.id}: its folder {session.cwd} is gone", 409)
         cli = self._cli()
@@ -335,6 +334,11 @@ class ClaudeService:
     async def stop_session(self, ref: str) -> ClaudeSession:
         """Kill a session's job; the record is kept, and can be resumed."""
         session = self.resolve(ref)
+        if self.limits.unqueue(session.id):
+            session.status = ClaudeStatus.ENDED
+            session.error = "stopped while queued"
+            await self._changed(session)
+            return session
         job = self.jobs.jobs.get(session.job) if session.job is not None else None
         if job is None or job.status.finished:
             raise ClaudeError(f"claude session {session.id} is not running ({session.status})", 409)
@@ -349,7 +353,10 @@ class ClaudeService:
         return cli
 
     async def _launch(self, session: ClaudeSession, cli: Path, args: list[str]) -> None:
-        settings = await asyncio.to_thread(self._write_settings, session)
+        if not self.limits.claim(session.id):
+            await self._wait_for_slot(session, cli, args)
+            return
+        settings = await asyncio.to_thread(write_settings, self.home, session.id)
         argv = [str(cli), "--settings", str(settings)]
         if session.model:
             argv += ["--model", session.model]
@@ -357,23 +364,43 @@ class ClaudeService:
             f"cd -- {shlex.quote(session.cwd)} && exec env {SESSION_ENV}={session.id} "
             f"{shlex.join(argv + args)}"
         )
+        run = self.headless.prepare(session.id) if session.mode == ClaudeMode.HEADLESS else None
+        if run is not None:
+            cmd += f" {shlex.join(HEADLESS_ARGS)} < {shlex.quote(str(run.fifo))}"
         spec = TaskSpec(
             name=f"claude-{session.id}",
             steps=(StepSpec(desc=f"claude session {session.id}", cmd=cmd),),
         )
         job = await self.jobs.submit(spec, caller_cwd=session.cwd, source="aio claude")
+        if run is not None:
+            await self.headless.follow(run, job.id, self.jobs.outputs[job.id])
         session.job = job.id
         self._by_job[job.id] = session.id
         await self._changed(session)
 
-    def _write_settings(self, session: ClaudeSession) -> Path:
+    # Removal
+
+    async def remove(self, ref: str, keep_worktree: bool = False) -> ClaudeSession:
+        """Forget a session that is not running: its record and folder, and its worktree
+        unless `keep_worktree` (its branch is always kept)."""
+        session = self.resolve(ref)
+        if session.job is not None or self.limits.is_queued(session.id):
+            raise ClaudeError(
+                f"claude session {session.id} is {session.status}: stop it first", 409
+            )
         folder = claude_dir(self.home) / str(session.id)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = folder / "settings.json"
-        temp = folder / ".settings.json.tmp"
-        temp.write_text(json.dumps(hook_settings(), indent=2), encoding="utf-8")
-        os.replace(temp, path)
-        return path
+        if session.worktree and not keep_worktree:
+            await asyncio.to_thread(
+                remove_session_worktree, Path(session.repo), Path(session.worktree)
+            )
+        await records.delete_session(self.store.db, session.id)
+        del self.sessions[session.id]
+        if session.worktree and keep_worktree:
+            (folder / "settings.json").unlink(missing_ok=True)
+        else:
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+        self.events.publish({"type": "claude_session_removed", "id": session.id})
+        return session
 
     # Hooks
 
@@ -415,28 +442,5 @@ class ClaudeService:
             raise ClaudeError(f"unknown hook event '{event[:60]}'")
         session.status = status
         await self._changed(session)
-
-
-def _title_of(prompt: str | None) -> str | None:
-    """A session's title before Claude names it: the first line of its first prompt."""
-    if not prompt or not prompt.strip():
-        return None
-    return prompt.strip().splitlines()[0][:TITLE_CHARS]
-
-
-def last_output_line(data: bytes) -> str | None:
-    """The last line of terminal output with text on it, without escape sequences."""
-    text = _ESCAPES.sub("", data[-8192:].decode("utf-8", errors="replace"))
-    lines = ["".join(c for c in line if c.isprintable()).strip() for line in text.splitlines()]
-    shown = [line for line in lines if line]
-    return shown[-1][:200] if shown else None
-
-
-def _early_exit_reason(job: dict, last_line: str | None) -> str:
-    """Why a session's job ended before its SessionStart hook fired."""
-    if job.get("error"):
-        return f"claude did not start: {job['error']}"
-    code = job.get("exit_code")
-    said = f" (exit {code})" if code is not None else ""
-    told = f": {last_line}" if last_line else ""
-    return f"claude ended before its session started{said}{told}; see `aio log {job['id']}`"
+        if event in DIRTY_HOOKS:
+            self._check_dirty_soon(session)

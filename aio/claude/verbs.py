@@ -8,15 +8,24 @@ import sys
 import time
 from urllib.parse import quote
 
+from aio.claude.transcript_verbs import cmd_send, cmd_show
 from aio.client.arguments import fail, parser, reports_core_errors
 from aio.client.core_client import connect
 
 USAGE = """\
-usage: aio claude new [--cwd DIR] [--model M] [-- PROMPT...]
-                                 start an interactive session; prints its aio number
+usage: aio claude new [--cwd DIR] [--worktree [--base BRANCH]] [--headless] [--model M]
+                     [-- PROMPT...]
+                                 start a session (interactive, or headless: `claude -p`);
+                                 prints its aio number
        aio claude ls [--json]     aio's sessions
        aio claude stop ID         stop a session (its record is kept, resumable)
        aio claude resume ID       continue a session, under the same number
+       aio claude send ID TEXT [--wait]
+                                 a follow-up (with --wait, print a headless session's reply)
+       aio claude show ID [--json]
+                                 a session's transcript
+       aio claude rm ID [--keep-worktree]
+                                 forget a session that is not running (and its worktree)
 
 ID is an aio session number or a Claude session id. Attach to a session with `aio a JOB`.
 """
@@ -31,6 +40,8 @@ LIST_FIELDS = (
     "updated_at",
     "source",
     "job",
+    "worktree",
+    "dirty",
 )
 
 
@@ -40,17 +51,38 @@ def _quote(ref: str) -> str:
 
 @reports_core_errors
 def cmd_new(argv: list[str]) -> int:
-    p = parser("claude new", "Start an interactive Claude Code session as a job.")
+    p = parser("claude new", "Start a Claude Code session (interactive or headless) as a job.")
     p.add_argument("--cwd", default=None, help="the session's folder (default: this one)")
     p.add_argument("--model", default=None, help="the model (e.g. sonnet, opus)")
+    p.add_argument(
+        "--worktree",
+        action="store_true",
+        help="run in a new git worktree of the repo, on a new branch aio/<slug>",
+    )
+    p.add_argument(
+        "--base", default=None, help="the branch the worktree starts from (default: current)"
+    )
+    p.add_argument(
+        "--headless",
+        action="store_true",
+        help="run `claude -p` with stream-json; follow-ups with `aio claude send`",
+    )
     p.add_argument("prompt", nargs="*", help="a first prompt (after --)")
     args = p.parse_args(argv)
     cwd = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
     if not os.path.isdir(cwd):
         return fail(f"--cwd: {args.cwd} is not a folder")
+    if args.base is not None and not args.worktree:
+        return fail("--base: only with --worktree")
     body = {"cwd": cwd, "model": args.model, "prompt": " ".join(args.prompt) or None}
-    session = connect().request("POST", "/claude/sessions", body)["session"]
-    print(session["id"])
+    if args.worktree:
+        body.update(worktree=True, base=args.base)
+    if args.headless:
+        body["headless"] = True
+    answer = connect().request("POST", "/claude/sessions", body)
+    print(answer["session"]["id"])
+    if answer.get("note"):
+        print(f"aio: claude session {answer['session']['id']} {answer['note']}", file=sys.stderr)
     return 0
 
 
@@ -89,7 +121,7 @@ def cmd_ls(argv: list[str]) -> int:
             s["status"],
             "" if s["job"] is None else str(s["job"]),
             s["cwd"] or "",
-            s["branch"] or "",
+            (s["branch"] or "") + (" *" if s.get("dirty") else ""),
             s["title"] or "",
             _ago(s["updated_at"]),
             s["session_id"],
@@ -111,11 +143,36 @@ def _on_session(verb: str, description: str, action: str, said: str):
         p.add_argument("id", help="aio session number or Claude session id")
         args = p.parse_args(argv)
         path = f"/claude/sessions/{_quote(args.id)}/{action}"
-        session = connect().request("POST", path, {})["session"]
-        print(f"claude session {session['id']}: {said} job {session['job']}")
+        answer = connect().request("POST", path, {})
+        session = answer["session"]
+        if answer.get("note"):
+            print(f"claude session {session['id']}: {answer['note']}")
+        elif session["job"] is None:
+            print(f"claude session {session['id']}: {session['status']}")
+        else:
+            print(f"claude session {session['id']}: {said} job {session['job']}")
         return 0
 
     return command
+
+
+@reports_core_errors
+def cmd_rm(argv: list[str]) -> int:
+    p = parser("claude rm", "Forget a session that is not running, with its worktree.")
+    p.add_argument("id", help="aio session number or Claude session id")
+    p.add_argument(
+        "--keep-worktree", action="store_true", help="keep its worktree (its branch is kept)"
+    )
+    args = p.parse_args(argv)
+    path = f"/claude/sessions/{_quote(args.id)}"
+    if args.keep_worktree:
+        path += "?keep_worktree=1"
+    session = connect().request("DELETE", path)["session"]
+    kept = f"; worktree kept at {session['worktree']}" if session.get("worktree") else ""
+    if session.get("worktree") and not args.keep_worktree:
+        kept = f"; branch {session['branch']} kept"
+    print(f"claude session {session['id']}: removed{kept}")
+    return 0
 
 
 cmd_stop = _on_session(
@@ -124,7 +181,15 @@ cmd_stop = _on_session(
 cmd_resume = _on_session(
     "resume", "Continue a session in a new job, under the same aio number.", "resume", "resumed as"
 )
-SUBVERBS = {"new": cmd_new, "ls": cmd_ls, "stop": cmd_stop, "resume": cmd_resume}
+SUBVERBS = {
+    "new": cmd_new,
+    "ls": cmd_ls,
+    "stop": cmd_stop,
+    "resume": cmd_resume,
+    "rm": cmd_rm,
+    "send": cmd_send,
+    "show": cmd_show,
+}
 
 
 def cmd_claude(argv: list[str]) -> int:

@@ -36,6 +36,8 @@ class Config:
     cli_dev_roots: list[str] = field(default_factory=lambda: ["~/code/lang/*/cli/*"])
     cli_unpack_max_bytes: int = 256 * 1024 * 1024  # a catalog tarball's unpacked file data
     cli_unpack_max_members: int = 20_000  # and its members, folders included
+    claude_idle_timeout: int = 1800  # seconds an interactive Claude session may sit idle
+    claude_max_sessions: int = 10  # Claude sessions that run at once; more wait queued
 
 
 _LIMITS = {
@@ -46,6 +48,8 @@ _LIMITS = {
     "web_port": (0, 65535),
     "cli_unpack_max_bytes": (1024 * 1024, 1024**4),
     "cli_unpack_max_members": (1, 10_000_000),
+    "claude_idle_timeout": (1, 30 * 86400),
+    "claude_max_sessions": (1, 1000),
 }
 _TEXT = ("web_host", "web_token", "cli_catalog")
 

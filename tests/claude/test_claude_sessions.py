@@ -31,27 +31,7 @@ from messages_stub import MessagesStub, Responder, echo_responder
 
 from aio.client.core_client import CoreError
 
-CLAUDE_ENV = (
-    "HOME",
-    "CLAUDE_CONFIG_DIR",
-    "ANTHROPIC_BASE_URL",
-    "ANTHROPIC_API_KEY",
-    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
-    "CLAUDE_CODE_TMPDIR",
-    "LANG",
-)
 JOB_COLS, JOB_ROWS = 120, 32  # a job's PTY size (aio.jobs.execution)
-
-
-@pytest.fixture
-def claude_core(home: AioHome, claude_home: ClaudeHome) -> AioHome:
-    """A running core whose jobs see the temporary Claude home of a set-up machine (with the
-    CLI's own idle notification at its 60 s default, so none comes in the middle of a test)."""
-    claude_home.make_ready_for_tui()
-    for key in CLAUDE_ENV:
-        home.env[key] = claude_home.env[key]
-    home.start()
-    return home
 
 
 def trust(claude_home: ClaudeHome, folder: Path) -> None:
@@ -187,6 +167,8 @@ def test_interactive_session_lives_by_its_hooks_stops_and_resumes(
             "updated_at": listed[0]["updated_at"],
             "source": "aio",
             "job": job,
+            "worktree": None,
+            "dirty": None,
         }
     ]
     table = home.ok("claude", "ls")
