@@ -22,6 +22,7 @@ from aio.client.core_client import CoreError, CoreUnavailable
 from aio.config.locations import socket_path
 from aio.config.settings import Config
 from aio.screens import messages
+from aio.screens.claude import ClaudeScreen
 from aio.screens.clis import ClisScreen
 from aio.screens.job_actions import JobActions
 from aio.screens.jobs import JobsScreen
@@ -49,12 +50,19 @@ class AioApp(App):
 
     TITLE = "aio"
     CSS_PATH = ["styles/app.tcss"]
-    MODES = {"jobs": JobsScreen, "todos": TodosScreen, "clis": ClisScreen}
+    MODES = {
+        "jobs": JobsScreen,
+        "todos": TodosScreen,
+        "clis": ClisScreen,
+        "claude": ClaudeScreen,
+    }
     DEFAULT_MODE = "jobs"
     BINDINGS = [
         Binding("1,j", "switch_mode('jobs')", "Jobs", id="app.jobs"),
         Binding("2,t", "switch_mode('todos')", "Todos", id="app.todos"),
         Binding("3", "switch_mode('clis')", "CLIs", id="app.clis"),
+        # Not in the footer: the Jobs screen's keys fill 120 columns (palette: "Go to Claude").
+        Binding("4", "switch_mode('claude')", "Claude", show=False, id="app.claude"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now"),
     ]
@@ -77,6 +85,7 @@ class AioApp(App):
         self.jobs: dict[int, dict] = {job["id"]: job for job in jobs or []}
         self.tasks: list[dict] = []
         self.task_errors: dict[str, str] = {}
+        self.claude_sessions: dict[int, dict] = {}
         self.connected = False
         self.core_signal: Signal[messages.Message] = Signal(self, "core")
 
@@ -143,6 +152,8 @@ class AioApp(App):
             self.post_message(messages.ClisChanged())
         elif kind == "todos_changed":
             self.post_message(messages.TodosChanged())
+        elif kind == "claude_session":
+            self.post_message(messages.ClaudeSessionChanged(event["session"]))
         elif kind == "reminder":
             self.post_message(messages.Reminder(event["text"], event["todo"]))
 
@@ -156,11 +167,46 @@ class AioApp(App):
         self.task_errors = dict(message.task_errors)
         self._show_core_state()
         self.core_signal.publish(message)
+        self.load_claude_sessions()
+
+    @work(exclusive=True, group="claude-sessions")
+    async def load_claude_sessions(self) -> None:
+        """aio's Claude sessions, once per connect (the snapshot does not carry them; from
+        then on `claude_session` events keep them current)."""
+        answer = await self.ask_core("GET", "/claude/sessions", title="claude")
+        if answer is not None:
+            self.post_message(messages.ClaudeSessionsLoaded(answer["sessions"]))
+
+    @on(messages.ClaudeSessionsLoaded)
+    def _claude_sessions_loaded(self, message: messages.ClaudeSessionsLoaded) -> None:
+        for session in message.sessions:
+            known = self.claude_sessions.get(session["id"])
+            # An event that came in while the list was on its way is newer: keep it.
+            if known is None or known["updated_at"] <= session["updated_at"]:
+                self.claude_sessions[session["id"]] = session
+        self.core_signal.publish(message)
+
+    @on(messages.ClaudeSessionChanged)
+    def _claude_session_changed(self, message: messages.ClaudeSessionChanged) -> None:
+        session = message.session
+        before = self.claude_sessions.get(session["id"])
+        self.claude_sessions[session["id"]] = session
+        if session["status"] == "waiting" and (before is None or before["status"] != "waiting"):
+            self.bell()
+            name = session.get("title") or session["cwd"]
+            self.notify(
+                f"claude session {session['id']} ({name}) is waiting for you",
+                title="claude",
+                severity="warning",
+                timeout=15,
+            )
+        self.core_signal.publish(message)
 
     @on(messages.CoreDisconnected)
     def _disconnected(self, message: messages.CoreDisconnected) -> None:
         self.connected = False
         self.jobs = {}
+        self.claude_sessions = {}
         self._show_core_state("DOWN — waiting for it to come back")
         self.notify(f"the core is down: {message.reason}", severity="error", title="aio")
         self.core_signal.publish(message)

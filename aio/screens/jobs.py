@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header
 
-from aio.client.core_client import CoreError, CoreUnavailable
+from aio.screens.job_preview import JobPreview
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.job_table import JobTable
 from aio.widgets.terminal import TerminalView
@@ -33,7 +33,7 @@ class JobsScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._preview_job: int | None = None
-        self._stream = None
+        self._feed = JobPreview(self)
         self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -121,45 +121,15 @@ class JobsScreen(Screen):
     @work(exclusive=True, group="preview")
     async def stream_preview(self, job_id: int) -> None:
         """Feed the preview from an attach stream (the core replays the tail first)."""
-        view = self.preview
-        view.reset()
-        if self._stream is not None:
-            await self._stream.close()
-        try:
-            stream = await self.app.core.open_attach(job_id, mode="tail")
-        except (CoreError, CoreUnavailable) as exc:
-            view.border_title = f"#{job_id}: {exc}"
-            return
-        self._stream = stream
-        try:
-            async for item in stream.messages():
-                if isinstance(item, bytes):
-                    view.feed(item)
-                elif item.get("type") == "hello":
-                    # A running job has a PTY size; show a finished one at the view's size.
-                    size = view.content_size
-                    view.reset(item.get("cols") or size.width, item.get("rows") or size.height)
-                elif item.get("type") == "size":
-                    view.resize_screen(item["cols"], item["rows"])
-                elif item.get("type") == "notice":
-                    if "output skipped" in item["text"]:
-                        view.note_skipped()  # the view's border says so; no toast storm
-                    else:
-                        self.notify(item["text"], title=f"job {job_id}")
-        finally:
-            await stream.close()
-            if self._stream is stream:
-                self._stream = None
+        await self._feed.follow(self.preview, job_id)
 
     @on(TerminalView.Input)
     async def _typed(self, event: TerminalView.Input) -> None:
-        if self._stream is not None:
-            await self._stream.send_input(event.data)
+        await self._feed.send_input(event.data)
 
     @on(TerminalView.Resized)
     async def _preview_resized(self, event: TerminalView.Resized) -> None:
-        if self._stream is not None:
-            await self._stream.resize(event.cols, event.rows)
+        await self._feed.resize(event.cols, event.rows)
 
     @on(TerminalView.Released)
     def _released(self) -> None:

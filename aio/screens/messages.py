@@ -62,3 +62,17 @@ class Reminder(Message):
 @dataclass
 class ClisChanged(Message):
     """The CLI registry changed: fetch it again."""
+
+
+@dataclass
+class ClaudeSessionChanged(Message):
+    """A Claude session's record changed (new, a hook moved its status, stopped, resumed)."""
+
+    session: dict
+
+
+@dataclass
+class ClaudeSessionsLoaded(Message):
+    """aio's Claude sessions as the core lists them (fetched once on each connect)."""
+
+    sessions: list[dict]

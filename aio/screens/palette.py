@@ -8,13 +8,14 @@ from functools import partial
 from textual.app import SystemCommand
 from textual.screen import Screen
 
+from aio.screens.claude import ClaudeScreen
 from aio.screens.clis import ClisScreen
 from aio.screens.dashboard import Dashboard
 from aio.screens.jobs import JobsScreen
 from aio.screens.todos import TodosScreen
 from aio.widgets.command_bar import CommandBar
 
-MODES = (("jobs", "Jobs"), ("todos", "Todos"), ("clis", "CLIs"))
+MODES = (("jobs", "Jobs"), ("todos", "Todos"), ("clis", "CLIs"), ("claude", "Claude"))
 
 
 def _focus_command_bar(screen: Screen) -> None:
@@ -51,4 +52,14 @@ def palette_commands(app: Dashboard, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Doctor the selected CLI", "With its build step", screen.action_doctor)
         yield SystemCommand(
             "Uninstall the selected CLI", "Its registration", screen.action_uninstall
+        )
+    elif isinstance(screen, ClaudeScreen):
+        yield SystemCommand("New Claude session", "Folder, model, prompt", screen.action_new)
+        yield SystemCommand(
+            "Attach to the selected Claude session", "Its job", screen.action_attach
+        )
+        yield SystemCommand("Resume the selected Claude session", "A new job", screen.action_resume)
+        yield SystemCommand("Stop the selected Claude session", "Asks first", screen.action_stop)
+        yield SystemCommand(
+            "Show or hide every Claude session on disk", "Toggle", screen.action_toggle_all
         )

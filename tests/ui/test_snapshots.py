@@ -7,20 +7,25 @@ times are the same on every run. Update the baselines with `pytest --snapshot-up
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from claude_harness import ClaudeHome
+from core_harness import AioHome
 from pilot_harness import (
     FIXED_NOW,
     FakeClock,
     ThreadedCore,
     core_config,
+    row_text,
     submit,
     type_into_job,
     wait_for_job,
     wait_until,
 )
+from test_claude_sessions import trust
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -28,6 +33,7 @@ from aio.app import AioApp
 from aio.client.async_client import AsyncCoreClient
 from aio.config.settings import Config
 from aio.screens.menu import MenuScreen, VariablesScreen
+from aio.widgets.claude_table import ClaudeTable
 from aio.widgets.job_table import JobTable
 from aio.widgets.terminal import TerminalView
 
@@ -156,3 +162,47 @@ def test_variables_modal(
 
     app = dashboard(ui_home, core_clock)
     assert snap_compare(app, terminal_size=SIZE, run_before=fill_in_countdown)
+
+
+def test_claude_screen(
+    snap_compare, claude_core: AioHome, claude_home: ClaudeHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An idle Claude session, selected, its real TUI in the preview. Its folder is under the
+    Claude home's HOME, which the dashboard's ~ is too, so both show it as ~/project; the
+    dashboard's clock stands 42 s after the session's last change."""
+    folder = claude_home.home / "project"
+    folder.mkdir()
+    trust(claude_home, folder)
+    monkeypatch.setenv("HOME", str(claude_home.home))
+    number = int(claude_core.ok("claude", "new", "--cwd", str(folder)))
+    clock = FakeClock()
+    quiet_since: dict[str, float] = {"fed": -1, "at": 0.0}
+
+    def settled(preview: TerminalView) -> bool:
+        """The TUI's prompt is on view and no output came for 1.5 s (its mascot moves for
+        about a second after the start)."""
+        if preview.fed_bytes != quiet_since["fed"]:
+            quiet_since.update(fed=preview.fed_bytes, at=time.monotonic())
+            return False
+        rows = [row_text(preview, y) for y in range(preview.content_size.height)]
+        prompt = any(row.startswith("\u276f") for row in rows)  # the prompt's ❯
+        return prompt and time.monotonic() - quiet_since["at"] >= 1.5
+
+    async def idle_with_its_tui(pilot: Pilot) -> None:
+        app = pilot.app
+        await wait_until(pilot, lambda: app.connected, "the dashboard to connect")
+        await pilot.press("4")
+        await wait_until(
+            pilot,
+            lambda: app.claude_sessions.get(number, {}).get("status") == "idle",
+            "the session to be idle",
+            timeout=30,
+        )
+        preview = app.screen.query_one(TerminalView)
+        await wait_until(pilot, lambda: settled(preview), "the TUI in the preview", interval=0.1)
+        clock.now = app.claude_sessions[number]["updated_at"] + 42
+        app.screen.query_one(ClaudeTable).tick()
+        preview.flush_now()
+
+    app = AioApp(claude_core.path, Config(), clock=clock)
+    assert snap_compare(app, terminal_size=SIZE, run_before=idle_with_its_tui)
