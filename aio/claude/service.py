@@ -298,6 +298,11 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
             self.headless.pending[session.id] = prompt  # written to its stdin once it runs
         elif prompt:
             args += ["--", prompt]
+        await self._launch_or_fail(session, cli, args)
+        return session
+
+    async def _launch_or_fail(self, session: ClaudeSession, cli: Path, args: list[str]) -> None:
+        """Launch; a launch that raises leaves the session `failed` with why, then re-raises."""
         try:
             await self._launch(session, cli, args)
         except Exception as exc:
@@ -305,7 +310,6 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
             session.error = str(exc)
             await self._changed(session)
             raise
-        return session
 
     async def resume(self, ref: str) -> ClaudeSession:
         """Continue a session that is not running, in a new job, under the same aio number;

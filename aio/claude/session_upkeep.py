@@ -25,13 +25,7 @@ class SessionUpkeep:
 
     async def _wait_for_slot(self, session: ClaudeSession, cli: Path, args: list[str]) -> None:
         async def start() -> None:
-            try:
-                await self._launch(session, cli, args)
-            except Exception as exc:
-                session.status = ClaudeStatus.FAILED
-                session.error = str(exc)
-                await self._changed(session)
-                raise
+            await self._launch_or_fail(session, cli, args)
 
         session.status = ClaudeStatus.QUEUED
         session.job = None

@@ -25,18 +25,9 @@ from core_harness import reap_home, wait_for, wait_for_exit
 from ptyprocess import PtyProcess
 
 from aio.claude.cli_path import bundled_cli_version, find_claude_cli, missing_cli_message
+from aio.claude.process import HOOK_EVENTS
 
 API_KEY = "sk-ant-api03-aio-test-key-0123456789abcdefghijKLMNOPQRSTuv"
-HOOK_EVENTS = (
-    "SessionStart",
-    "UserPromptSubmit",
-    "PreToolUse",
-    "PostToolUse",
-    "PermissionRequest",
-    "Notification",
-    "Stop",
-    "SessionEnd",
-)
 HOOK_SCRIPT = """\
 import fcntl, json, sys
 data = json.load(sys.stdin)
