@@ -43,7 +43,8 @@ def test_todo_titles_and_refusals_are_printable(core: AioHome) -> None:
 
 def test_a_lone_surrogate_in_a_step_is_refused_naming_the_field(core: AioHome) -> None:
     path = core.task('{"name": "s", "steps": [{"cmd": "echo \\ud800"}]}', name="s.json")
-    assert_one_line_error(core.aio("run", str(path)), "field 'steps[0].cmd'", "surrogate")
+    line = assert_one_line_error(core.aio("run", str(path)), "field 'steps[0].cmd'", "surrogate")
+    assert "\\ud800" in line
     assert_nothing_left(core)
 
 
@@ -101,14 +102,16 @@ def test_an_infinite_timeout_is_refused(core: AioHome) -> None:
         '{"name": "x", "steps": [{"cmd": "true", "timeout": 1e999}]}',
     ):
         path = core.task(text, name="inf.json")
-        assert_one_line_error(core.aio("run", str(path)), "timeout", "at most")
+        line = assert_one_line_error(core.aio("run", str(path)), "timeout", "at most")
+        assert "inf.json" in line
     assert_nothing_left(core)
 
 
 def test_an_unknown_keymap_binding_id_is_an_error(home: AioHome) -> None:
     home.write_config('[keymap]\n"jobs.kil" = "K"\n')
     result = home.aio()
-    assert_one_line_error(result, "[keymap]", "unknown binding id 'jobs.kil'", "jobs.kill")
+    line = assert_one_line_error(result, "[keymap]", "unknown binding id 'jobs.kil'", "jobs.kill")
+    assert "config.toml" in line
 
 
 def test_printable_escapes_what_steers_a_terminal_and_keeps_the_rest() -> None:
