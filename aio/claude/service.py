@@ -39,6 +39,7 @@ from aio.claude.process import (
 )
 from aio.claude.session_upkeep import SessionUpkeep
 from aio.claude.worktree import check_repo_base, remove_session_worktree
+from aio.core.desktop import desktop_notify
 from aio.core.errors import is_number
 from aio.core.events import EventBus, Subscription
 from aio.core.store import Store
@@ -62,12 +63,14 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
         events: EventBus,
         clock: Callable[[], float] = time.time,
         configured_cli: str | None = None,
+        notify: Callable[[str, str], None] = desktop_notify,
     ) -> None:
         self.home = home
         self.jobs = jobs
         self.store = store
         self.events = events
         self.clock = clock
+        self.notify = notify  # the desktop's notification when a session turns waiting
         self.configured_cli = configured_cli or os.environ.get(CLI_ENV) or None
         self.sessions: dict[int, ClaudeSession] = {}
         self._by_job: dict[int, int] = {}  # job number -> aio session number, while it runs
@@ -444,6 +447,9 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
             status = ClaudeStatus.ENDED
         else:
             raise ClaudeError(f"unknown hook event '{event[:60]}'")
+        if status == ClaudeStatus.WAITING and session.status != ClaudeStatus.WAITING:
+            about = session.title or session.cwd
+            self.notify(f"aio: claude session {session.id} needs you", about)
         session.status = status
         await self._changed(session)
         if event in DIRTY_HOOKS:

@@ -10,13 +10,12 @@ passed while the core was down fire once at start-up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from aio.core.desktop import desktop_notify
 from aio.core.events import EventBus
 from aio.todos.model import Todo, TodoBook
 
@@ -27,23 +26,6 @@ LONGEST_SLEEP = 3600.0
 SUMMARY_AFTER = 5  # more deadlines than this firing at once get one summary reminder
 
 Schedule = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
-
-
-def desktop_notify(title: str, body: str) -> None:
-    """A desktop notification through notify-send, if it exists; never waits for it."""
-    command = shutil.which("notify-send")
-    if command is None:
-        return
-    with contextlib.suppress(OSError):
-        import subprocess
-
-        subprocess.Popen(
-            [command, "--app-name=aio", title, body],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
 
 
 class TodoService:

@@ -469,3 +469,40 @@ def test_a_session_started_outside_aio_is_listed_once_and_resumed_in_its_cwd(
     again = json.loads(home.ok("claude", "ls", "--all", "--json"))
     assert [s["source"] for s in again if s["session_id"] == outside] == ["aio"]
     home.ok("claude", "stop", str(number))
+
+
+def test_a_session_that_turns_waiting_notifies_the_desktop(
+    claude_core: AioHome, claude_home: ClaudeHome
+) -> None:
+    """`notify-send` where it exists (here a real script on the core's PATH that records what
+    it is asked to show), once per turn to waiting, as for todo reminders."""
+    home = claude_core
+    tools = home.root / "bin"
+    tools.mkdir()
+    shown = home.root / "notified.txt"
+    script = tools / "notify-send"
+    script.write_text(f'#!/bin/sh\nprintf "%s|" "$@" >> {shown}\necho >> {shown}\n')
+    script.chmod(0o755)
+    home.stop()
+    home.env["PATH"] = f"{tools}:{home.env['PATH']}"
+    home.start()
+    number = int(home.ok("claude", "new", "--cwd", str(claude_home.work)))
+    session_id = wait_session(home, number, "idle")["session_id"]
+    env = {**home.env, "AIO_CLAUDE_SESSION": str(number)}
+
+    def hook(event: str, kind: str | None = None) -> None:
+        payload = {"session_id": session_id, "hook_event_name": event, "notification_type": kind}
+        assert run_hook(env, json.dumps(payload).encode())[0].returncode == 0
+
+    def lines(count: int) -> list[str] | None:
+        found = shown.read_text().splitlines() if shown.exists() else []
+        return found if len(found) >= count else None
+
+    hook("PermissionRequest")
+    (first,) = wait_for(lambda: lines(1), 15, "the desktop notification")
+    assert f"aio: claude session {number} needs you|{claude_home.work}|" in first
+    hook("Notification", "permission_prompt")  # still waiting: no second notification
+    hook("Stop")
+    hook("PermissionRequest")
+    assert len(wait_for(lambda: lines(2), 15, "the second notification")) == 2
+    home.ok("claude", "stop", str(number))
