@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
 import shutil
 import signal
 import socket
@@ -25,6 +24,7 @@ from urllib.parse import quote
 import pytest
 
 from aio.client.core_client import CoreClient
+from aio.core.verbs import wait_for_exit
 
 CLI_TIMEOUT = 60.0
 
@@ -90,19 +90,6 @@ def wait_for(
                 f"last value: {value!r}"
             )
         time.sleep(interval)
-
-
-def wait_for_exit(pid: int, timeout: float) -> bool:
-    """Wait on a pidfd until process `pid` exits (no polling); True if it did."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        readable, _, _ = select.select([fd], [], [], timeout)
-        return bool(readable)
-    finally:
-        os.close(fd)
 
 
 def pid_alive(pid: int) -> bool:

@@ -62,7 +62,7 @@ def cmd_stop(argv: list[str]) -> int:
     except CoreUnavailable:
         print("aio: no core is running")
         return 0
-    if pid and not _wait_for_exit(pid, timeout=30.0):
+    if pid and not wait_for_exit(pid, timeout=30.0):
         return fail(f"the core (pid {pid}) did not stop within 30 s", 1)
     print("aio: core stopped")
     return 0
@@ -75,8 +75,8 @@ def _core_pid(home) -> int | None:
         return None
 
 
-def _wait_for_exit(pid: int, timeout: float) -> bool:
-    """Wait for a process to exit, on its pidfd (no polling)."""
+def wait_for_exit(pid: int, timeout: float) -> bool:
+    """Wait on a pidfd until process `pid` exits (no polling); True if it did."""
     try:
         fd = os.pidfd_open(pid)
     except ProcessLookupError:

@@ -10,12 +10,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from aio.screens import messages
 from aio.screens.claude_forms import ConfirmScreen, NewSessionScreen
-from aio.screens.job_preview import JobPreview
+from aio.screens.job_preview import PreviewScreen
 from aio.widgets.claude_table import ClaudeTable
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.terminal import TerminalView
@@ -35,7 +34,7 @@ def session_ref(session: dict) -> str:
     return quote(ref, safe="")
 
 
-class ClaudeScreen(Screen):
+class ClaudeScreen(PreviewScreen):
     """Claude sessions: select a row to watch its terminal live; keys act on the selection."""
 
     BINDINGS = [
@@ -51,7 +50,6 @@ class ClaudeScreen(Screen):
         super().__init__()
         self.show_all = False
         self._preview_job: int | None = None
-        self._feed = JobPreview(self)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -142,18 +140,6 @@ class ClaudeScreen(Screen):
     @work(exclusive=True, group="claude-preview")
     async def stop_preview(self) -> None:
         await self._feed.stop()
-
-    @on(TerminalView.Input)
-    async def _typed(self, event: TerminalView.Input) -> None:
-        await self._feed.send_input(event.data)
-
-    @on(TerminalView.Resized)
-    async def _preview_resized(self, event: TerminalView.Resized) -> None:
-        await self._feed.resize(event.cols, event.rows)
-
-    @on(TerminalView.Released)
-    def _released(self) -> None:
-        self.table.focus()
 
     # Actions
 

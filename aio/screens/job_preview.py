@@ -3,6 +3,7 @@ TerminalView, shared by the Jobs and Claude screens."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.screen import Screen
 
 from aio.client.core_client import CoreError, CoreUnavailable
@@ -61,3 +62,24 @@ class JobPreview:
     async def resize(self, cols: int, rows: int) -> None:
         if self.stream is not None:
             await self.stream.resize(cols, rows)
+
+
+class PreviewScreen(Screen):
+    """A screen with a table and a job preview (`table`, `preview`): keys typed into the
+    preview and its resizes go to the job; releasing it gives focus back to the table."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._feed = JobPreview(self)
+
+    @on(TerminalView.Input)
+    async def _typed(self, event: TerminalView.Input) -> None:
+        await self._feed.send_input(event.data)
+
+    @on(TerminalView.Resized)
+    async def _preview_resized(self, event: TerminalView.Resized) -> None:
+        await self._feed.resize(event.cols, event.rows)
+
+    @on(TerminalView.Released)
+    def _released(self) -> None:
+        self.table.focus()

@@ -6,17 +6,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header
 
-from aio.screens.job_preview import JobPreview
+from aio.screens.job_preview import PreviewScreen
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.job_table import JobTable
 from aio.widgets.terminal import TerminalView
 
 
-class JobsScreen(Screen):
+class JobsScreen(PreviewScreen):
     """Jobs: select a row to preview its terminal live; keys act on the selected job."""
 
     BINDINGS = [
@@ -33,7 +32,6 @@ class JobsScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._preview_job: int | None = None
-        self._feed = JobPreview(self)
         self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -122,18 +120,6 @@ class JobsScreen(Screen):
     async def stream_preview(self, job_id: int) -> None:
         """Feed the preview from an attach stream (the core replays the tail first)."""
         await self._feed.follow(self.preview, job_id)
-
-    @on(TerminalView.Input)
-    async def _typed(self, event: TerminalView.Input) -> None:
-        await self._feed.send_input(event.data)
-
-    @on(TerminalView.Resized)
-    async def _preview_resized(self, event: TerminalView.Resized) -> None:
-        await self._feed.resize(event.cols, event.rows)
-
-    @on(TerminalView.Released)
-    def _released(self) -> None:
-        self.table.focus()
 
     # Actions on the selected job
 
