@@ -7,6 +7,7 @@ which screens subscribe. Widgets never poll.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -22,7 +23,7 @@ from aio.client.core_client import CoreError, CoreUnavailable
 from aio.config.locations import socket_path
 from aio.config.settings import Config
 from aio.screens import messages
-from aio.screens.claude import ClaudeScreen
+from aio.screens.claude import ClaudeScreen, start_session
 from aio.screens.clis import ClisScreen
 from aio.screens.job_actions import JobActions
 from aio.screens.jobs import JobsScreen
@@ -32,6 +33,7 @@ from aio.screens.todos import TodosScreen
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.command_grammar import (
     Attach,
+    ClaudeNew,
     Clear,
     Empty,
     Invalid,
@@ -154,6 +156,11 @@ class AioApp(App):
             self.post_message(messages.TodosChanged())
         elif kind == "claude_session":
             self.post_message(messages.ClaudeSessionChanged(event["session"]))
+        elif kind == "claude_session_removed":
+            self.post_message(messages.ClaudeSessionRemoved(event["id"]))
+        elif kind == "claude_transcript":
+            entry = messages.ClaudeTranscriptEntry(event["id"], event["index"], event["entry"])
+            self.core_signal.publish(entry)
         elif kind == "reminder":
             self.post_message(messages.Reminder(event["text"], event["todo"]))
 
@@ -200,6 +207,11 @@ class AioApp(App):
                 severity="warning",
                 timeout=15,
             )
+        self.core_signal.publish(message)
+
+    @on(messages.ClaudeSessionRemoved)
+    def _claude_session_removed(self, message: messages.ClaudeSessionRemoved) -> None:
+        self.claude_sessions.pop(message.number, None)
         self.core_signal.publish(message)
 
     @on(messages.CoreDisconnected)
@@ -279,6 +291,12 @@ class AioApp(App):
                 await self.actions.open_web(ref)
             case Todo(text=text):
                 await self.todo_actions.run(text)
+            case ClaudeNew(prompt=prompt, headless=headless):
+                body = {"cwd": os.getcwd(), "headless": headless}
+                if prompt:
+                    body["prompt"] = prompt
+                await start_session(self, body)
+                self.switch_mode("claude")
             case Menu():
                 self.action_menu()
             case Quit():
@@ -325,7 +343,7 @@ class AioApp(App):
 
         job = await self.actions.find(ref)
         if job is not None:
-            await self.push_screen(LogScreen(job))
+            await self.push_screen(LogScreen.of_job(job))
 
     async def ask_core(
         self, method: str, path: str, body: dict | None = None, *, title: str = "aio"

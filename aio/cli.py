@@ -18,7 +18,7 @@ usage: aio [VERB] [ARGS...]
                            todos with real and virtual deadlines (aio t --help)
   aio install PATH|cli_ID  install an external CLI (a folder, or from the CLI catalog)
   aio cli ID [-- ARGS]     run an installed CLI (aio cli list, which, doctor, upgrade, uninstall)
-  aio claude new|ls|stop|resume
+  aio claude new|ls|send|show|stop|resume|rm
                            Claude Code sessions, each one a job (aio claude --help)
   aio kill N ...           kill running or cancel queued jobs
   aio rm N ...             remove finished jobs, their folders and worktrees

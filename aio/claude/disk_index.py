@@ -35,6 +35,16 @@ RETRY_SECONDS = (0.5, 2.0, 10.0, 30.0)  # after an unexpected error of the watch
 ChangeCallback = Callable[[list[dict[str, Any]], list[str]], None]
 
 
+def has_session_file(session_id: str, config: Path | None = None) -> bool:
+    """Whether Claude Code wrote a file for `session_id` (under any project folder): a
+    session that never ran has none, and `claude --resume` refuses it."""
+    projects = (config or claude_config_dir()) / "projects"
+    try:
+        return any(projects.glob(f"*/{session_id}.jsonl"))
+    except OSError:
+        return False
+
+
 def claude_config_dir() -> Path:
     """The Claude config folder the CLI uses: `$CLAUDE_CONFIG_DIR`, else `~/.claude`."""
     configured = os.environ.get("CLAUDE_CONFIG_DIR")

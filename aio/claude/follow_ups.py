@@ -51,8 +51,9 @@ class SessionFollowUps:
             return session, list(self.headless.transcript(session.id))
         return session, await asyncio.to_thread(disk_transcript, session.session_id, session.cwd)
 
-    def _transcript_entry(self, number: int, entry: dict) -> None:
-        self.events.publish({"type": "claude_transcript", "id": number, "entry": entry})
+    def _transcript_entry(self, number: int, index: int, entry: dict) -> None:
+        event = {"type": "claude_transcript", "id": number, "index": index, "entry": entry}
+        self.events.publish(event)
 
     def _turn_done(self, number: int, all_answered: bool) -> None:
         """A headless turn's result arrived: idle, unless more turns are waiting."""

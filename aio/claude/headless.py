@@ -42,7 +42,7 @@ INPUT_SUMMARY_CHARS = 200
 READER_BUDGET = 4 * 1024 * 1024  # queued output before the reader reads from the log instead
 DRAIN_SECONDS = 30.0  # the most an ended job's reader may take to read the rest of its log
 
-OnEntry = Callable[[int, dict], None]
+OnEntry = Callable[[int, int, dict], None]  # session number, entry's index, entry
 
 
 def user_line(text: str) -> bytes:
@@ -321,7 +321,7 @@ class HeadlessSessions:
         except OSError:
             log.exception("claude session %s: the transcript could not be written", number)
         entries.append(entry)
-        self._on_entry(number, entry)
+        self._on_entry(number, len(entries) - 1, entry)
         return entry
 
     def transcript(self, number: int) -> list[dict]:

@@ -11,11 +11,13 @@ POST   /claude/sessions/{ref}/send    {"text"}: a follow-up (a user line to a he
                                       typed text and Enter to an interactive one)
 GET    /claude/sessions/{ref}/transcript  ?after=N: its transcript from entry N (also for a
                                       session on disk that aio never ran)
+GET    /claude/sessions/{ref}/diff    `git status` and `git diff HEAD` of its worktree (else cwd)
 POST   /claude/hooks                  `aio hook`: {"aio_session", "hook_event_name", ...}
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from aiohttp import web
@@ -24,6 +26,7 @@ from aio.claude.headless import MAX_MESSAGE_BYTES
 from aio.claude.hook_entry import FIELDS, MAX_FIELD_CHARS
 from aio.claude.process import HOOK_EVENTS
 from aio.claude.service import ClaudeService
+from aio.claude.worktree import session_diff
 from aio.core.http import RequestError, read_json
 
 CLAUDE = web.AppKey("claude", ClaudeService)
@@ -154,6 +157,14 @@ async def get_transcript(request: web.Request) -> web.Response:
     )
 
 
+async def get_diff(request: web.Request) -> web.Response:
+    """What changed in the session's worktree (else its cwd, when that is in git)."""
+    session = _service(request).resolve(_ref(request))
+    folder = session.worktree or session.cwd
+    diff = await asyncio.to_thread(session_diff, folder)
+    return web.json_response({"session": session.to_dict(), "folder": folder, "diff": diff})
+
+
 async def post_hook(request: web.Request) -> web.Response:
     body = await read_json(request)
     number = body.get("aio_session")
@@ -179,6 +190,7 @@ ROUTES = [
     web.post("/claude/sessions/{ref}/resume", resume_session),
     web.post("/claude/sessions/{ref}/send", send_to_session),
     web.get("/claude/sessions/{ref}/transcript", get_transcript),
+    web.get("/claude/sessions/{ref}/diff", get_diff),
     web.delete("/claude/sessions/{ref}", remove_session),
     web.post("/claude/hooks", post_hook),
 ]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from aio.claude import records
 from aio.claude.cli_path import find_claude_cli, missing_cli_message
-from aio.claude.disk_index import ClaudeSessionIndex
+from aio.claude.disk_index import ClaudeSessionIndex, has_session_file
 from aio.claude.follow_ups import SessionFollowUps
 from aio.claude.headless import HEADLESS_ARGS, HeadlessSessions
 from aio.claude.hook_entry import SESSION_ENV
@@ -95,17 +95,24 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
     # Life cycle
 
     async def start(self) -> None:
-        """Load the records (after the jobs): a session whose job is gone is ended."""
+        """Load the records (after the jobs): a session whose job is gone, or ended while no
+        core followed it (the core stopped), is ended, saying so."""
         for session in await records.load_sessions(self.store.db):
             self.sessions[session.id] = session
-            if session.job is not None and session.job in self.jobs.jobs:
+            job = self.jobs.jobs.get(session.job) if session.job is not None else None
+            if job is not None and not job.status.finished:
                 self._by_job[session.job] = session.id
                 self.limits.hold(session.id)
                 self.limits.changed(session)
             elif not session.status.finished:
+                queued = session.status == ClaudeStatus.QUEUED and session.job is None
                 session.status = ClaudeStatus.ENDED
                 session.job = None
-                session.error = "the core stopped while this session ran"
+                session.error = (
+                    "the core stopped while it waited for a slot; it never ran (r starts it)"
+                    if queued
+                    else "the core stopped while this session ran"
+                )
                 await self._changed(session)
         self._subscription = self.events.subscribe()
         self._follower = asyncio.create_task(self._follow_jobs())
@@ -333,9 +340,12 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
         if not os.path.isdir(session.cwd):
             raise ClaudeError(f"claude session {session.id}: its folder {session.cwd} is gone", 409)
         cli = self._cli()
+        ran = await asyncio.to_thread(has_session_file, session.session_id)
         session.status = ClaudeStatus.QUEUED
         session.error = None
-        await self._launch(session, cli, ["--resume", session.session_id])
+        # One that never ran (it was queued, or failed at once) starts afresh, under its id.
+        args = ["--resume" if ran else "--session-id", session.session_id]
+        await self._launch(session, cli, args)
         return session
 
     async def stop_session(self, ref: str) -> ClaudeSession:
@@ -378,7 +388,9 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
             name=f"claude-{session.id}",
             steps=(StepSpec(desc=f"claude session {session.id}", cmd=cmd),),
         )
-        job = await self.jobs.submit(spec, caller_cwd=session.cwd, source="aio claude")
+        job = await self.jobs.submit(
+            spec, caller_cwd=session.cwd, source="aio claude", input_closed=run is not None
+        )
         if run is not None:
             await self.headless.follow(run, job.id, self.jobs.outputs[job.id])
         session.job = job.id

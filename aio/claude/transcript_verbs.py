@@ -7,31 +7,16 @@ import sys
 import time
 from urllib.parse import quote
 
+from aio.claude.transcript_text import format_entry
 from aio.client.arguments import fail, parser, reports_core_errors
 from aio.client.core_client import connect
+from aio.text.printable import printable
 
 POLL_SECONDS = 0.2  # how often `send --wait` looks for the reply
 
 
 def _path(ref: str, tail: str) -> str:
     return f"/claude/sessions/{quote(ref, safe='')}/{tail}"
-
-
-def format_entry(entry: dict) -> str:
-    """One transcript entry as `show` prints it."""
-    kind = entry.get("kind")
-    text = entry.get("text") or ""
-    if kind == "user":
-        return "\n".join(f"> {line}" for line in text.splitlines() or [""])
-    if kind == "tool_use":
-        return f"[{entry.get('name')}] {entry.get('input', '')}"
-    if kind == "tool_result":
-        lines = text.splitlines() or [""]
-        mark = "  ! " if entry.get("is_error") else "  = "
-        return "\n".join(mark + line for line in lines)
-    if kind == "result":
-        return f"-- error: {text}" if entry.get("is_error") else "-- turn done"
-    return text
 
 
 @reports_core_errors
@@ -92,9 +77,11 @@ def _wait_reply(client, number: str, sent: dict) -> int:
                 and entry.get("turn") == sent["turn"]
             ):
                 if entry.get("is_error"):
-                    print(f"aio: claude session {number}: {entry['text']}", file=sys.stderr)
+                    print(
+                        f"aio: claude session {number}: {printable(entry['text'])}", file=sys.stderr
+                    )
                     return 1
-                print(entry["text"])
+                print(format_entry({"text": entry["text"]}))
                 return 0
         if data["session"]["job"] != sent["job"]:
             if ended_seen:  # looked once more, after its output was read to the end

@@ -17,7 +17,8 @@ usage: aio claude new [--cwd DIR] [--worktree [--base BRANCH]] [--headless] [--m
                      [-- PROMPT...]
                                  start a session (interactive, or headless: `claude -p`);
                                  prints its aio number
-       aio claude ls [--json]     aio's sessions
+       aio claude ls [--all] [--json]
+                                 aio's sessions (--all: every session on disk too)
        aio claude stop ID         stop a session (its record is kept, resumable)
        aio claude resume ID       continue a session, under the same number
        aio claude send ID TEXT [--wait]

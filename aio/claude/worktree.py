@@ -123,3 +123,37 @@ def is_dirty(worktree: str) -> bool | None:
 def _said(exc) -> str:
     text = (getattr(exc, "stderr", "") or str(exc)).strip()
     return " ".join(text.split())[:200]
+
+
+DIFF_LIMIT = 8 * 1024 * 1024  # bytes of `git diff` a diff view gets; the rest is cut, and said
+
+
+def session_diff(folder: str) -> str:
+    """What changed in `folder`'s git checkout: `git status --short`, then `git diff HEAD`
+    (coloured, for a log view), cut at DIFF_LIMIT; a WorktreeError when it is not in git."""
+    import subprocess
+
+    def git(*args: str) -> bytes:
+        done = subprocess.run(
+            ["git", "-C", folder, *args], capture_output=True, timeout=60, check=False
+        )
+        if done.returncode != 0:
+            said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise WorktreeError(f"{folder}: git {args[0]} failed: {said[-1] if said else ''}", 409)
+        return done.stdout
+
+    try:
+        status = git("status", "--short", "--branch")
+        diff = git("-c", "color.diff=always", "diff", "HEAD")
+    except FileNotFoundError:
+        raise WorktreeError("git is not installed", 409) from None
+    except subprocess.TimeoutExpired:
+        raise WorktreeError(f"{folder}: git took longer than 60 s", 409) from None
+    text = status.decode("utf-8", "replace") + "\n"
+    if not diff:
+        return text + "(no uncommitted changes to tracked files)\n"
+    cut = len(diff) > DIFF_LIMIT
+    text += diff[:DIFF_LIMIT].decode("utf-8", "replace")
+    if cut:
+        text += f"\n[aio] the diff is {len(diff)} bytes; the first {DIFF_LIMIT} are shown\n"
+    return text

@@ -223,6 +223,8 @@ async def _receive(ws, stdout_fd: int, result: AttachResult, announce: bool) -> 
             kind = message.get("type")
             if kind == "hello":
                 result.job_id = message["job"]["id"]
+                if message.get("readonly") and announce:
+                    sys.stderr.write("[aio] read-only: typed keys do not reach this job\r\n")
             elif kind == "exit":
                 result.status = message["status"]
                 result.exit_code = message["exit_code"]

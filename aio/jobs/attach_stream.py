@@ -62,6 +62,7 @@ async def serve_attach(
 ) -> None:
     """Run one attach on a prepared WebSocket until the client leaves or the job ends."""
     output = jobs.outputs[job.id]
+    readonly = readonly or job.id in jobs.input_closed
 
     async def send_text(message: dict) -> None:
         await ws.send_str(json.dumps(message))

@@ -57,8 +57,13 @@ class JobManager:
         self.jobs: dict[int, Job] = {}
         self.outputs: dict[int, JobOutput] = {}
         self.executions: dict[int, JobExecution] = {}
+        # Jobs whose input does not come from their terminal (a headless claude reads a FIFO):
+        # every attach to them is read-only.
+        self.input_closed: set[int] = set()
         self._queue: deque[int] = deque()
         self._starting = 0
+        self._unlimited: set[int] = set()  # jobs outside `workers` (services, e.g. worklets)
+        self._extra_env: dict[int, dict[str, str]] = {}  # per-job environment, in memory only
         self._writes: asyncio.Queue[tuple | None] = asyncio.Queue()
         self._writer: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -168,9 +173,18 @@ class JobManager:
     # Submission and scheduling
 
     async def submit(
-        self, spec: TaskSpec, caller_cwd: str | None = None, source: str | None = None
+        self,
+        spec: TaskSpec,
+        caller_cwd: str | None = None,
+        source: str | None = None,
+        input_closed: bool = False,
+        env: dict[str, str] | None = None,
+        limited: bool = True,
     ) -> Job:
-        """Queue a resolved task as a new job. Bad input raises TaskError and leaves nothing."""
+        """Queue a resolved task as a new job. Bad input raises TaskError and leaves nothing.
+        With `input_closed`, every attach to it is read-only (its input comes from elsewhere);
+        `env` is added to its environment; a job not `limited` starts at once, outside the
+        `workers` limit (a service, such as a worklet, that runs until stopped)."""
         if self._closing:
             raise JobError("the core is stopping", 503)
         repo_path = None
@@ -204,14 +218,22 @@ class JobManager:
             raise JobError(f"cannot create the job folder {folder}: {exc.strerror}", 500) from None
         job.folder = str(folder)
         self.jobs[job.id] = job
+        if input_closed:
+            self.input_closed.add(job.id)
         self.outputs[job.id] = JobOutput(job, self.config.ring_bytes, self.config.log_max_bytes)
-        self._queue.append(job.id)
+        if env:
+            self._extra_env[job.id] = dict(env)
         self._changed(job)
-        self._schedule()
+        if limited:
+            self._queue.append(job.id)
+            self._schedule()
+        else:
+            self._unlimited.add(job.id)
+            self._spawn(self._start(job))
         return job
 
     def _running_count(self) -> int:
-        return len(self.executions) + self._starting
+        return len(self.executions.keys() - self._unlimited) + self._starting
 
     def _schedule(self) -> None:
         while not self._closing and self._queue and self._running_count() < self.config.workers:
@@ -223,6 +245,7 @@ class JobManager:
 
     async def _start(self, job: Job) -> None:
         output = self.outputs[job.id]
+        counted = int(job.id not in self._unlimited)  # in `_starting` until it runs or fails
         folder = Path(job.folder)
         try:
             output.open_log()
@@ -236,15 +259,16 @@ class JobManager:
                 workdir = folder / "work"
                 workdir.mkdir(mode=0o700, exist_ok=True)
         except Exception as exc:  # any failure to prepare fails this job, never the core
-            self._starting -= 1
+            self._starting -= counted
             self._fail_before_start(job, output, f"could not prepare the job: {exc}")
             return
         execution = JobExecution(
             job, output, self._job_env(job), self._changed, self._on_finished, self.clock
         )
-        self._starting -= 1
+        self._starting -= counted
         if self._closing or job.status != JobStatus.QUEUED:
             # The core is stopping, or the job was killed while its worktree was being made.
+            self._unlimited.discard(job.id)
             output.close_log()
             self._schedule()
             return
@@ -257,6 +281,8 @@ class JobManager:
         self.executions[job.id] = execution
 
     def _fail_before_start(self, job: Job, output: JobOutput, message: str) -> None:
+        self._unlimited.discard(job.id)
+        self._extra_env.pop(job.id, None)
         output.emit(f"[aio] {message}\r\n".encode())
         output.close_log()
         job.status = JobStatus.FAILED
@@ -282,10 +308,12 @@ class JobManager:
             env["AIO_CALLER_CWD"] = caller.read_text(encoding="utf-8")
         env.pop("COLUMNS", None)
         env.pop("LINES", None)
+        env.update(self._extra_env.pop(job.id, {}))
         return env
 
     def _on_finished(self, execution: JobExecution) -> None:
         self.executions.pop(execution.job.id, None)
+        self._unlimited.discard(execution.job.id)
         self._schedule()
         self._spawn(self.prune())
 
@@ -318,6 +346,7 @@ class JobManager:
             raise JobError(f"job {job.id} is {job.status}; kill it first (aio kill {job.id})", 409)
         await asyncio.to_thread(self._remove_folder, job)
         self.jobs.pop(job.id, None)
+        self.input_closed.discard(job.id)
         output = self.outputs.pop(job.id, None)
         if output is not None:
             for viewer in list(output.viewers):

@@ -1,4 +1,5 @@
-"""The full-log screen: a job's log, scrollable and searchable (Line API, lines styled lazily)."""
+"""The full-log screen: a job's log (or a diff), scrollable and searchable (Line API, lines
+styled lazily)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Footer, Input, Label
+
+from aio.text.printable import printable
 
 MAX_LOG_BYTES = 16 * 1024 * 1024
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
@@ -95,7 +98,8 @@ class LogView(ScrollView, can_focus=True):
 
 
 class LogScreen(Screen):
-    """One job's complete log (its last 16 MB if larger; `aio log N` prints it all)."""
+    """Lines to read: one job's complete log (its last 16 MB if larger; `aio log N` prints it
+    all), or a Claude session's diff."""
 
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="log.close"),
@@ -106,23 +110,28 @@ class LogScreen(Screen):
         Binding("G", "bottom", "Bottom", id="log.bottom"),
     ]
 
-    def __init__(self, job: dict) -> None:
+    def __init__(self, title: str, lines: list[str], top: bool = False) -> None:
+        """Show `lines` under `title`, at the end (at the top with `top`)."""
         super().__init__()
-        self.job = job
+        self.title_line = title
+        self.lines = lines
+        self.top = top
+
+    @classmethod
+    def of_job(cls, job: dict) -> LogScreen:
+        """A job's log (its last MAX_LOG_BYTES), titled with the job and what was left out."""
+        head = f"#{job['id']} {printable(job['name'], 80)} · {job['status']} · {job['log_path']}"
         try:
-            self.lines, self.left_out = read_log(job["log_path"])
-            self.problem = None
+            lines, left_out = read_log(job["log_path"])
         except OSError as exc:
-            self.lines, self.left_out, self.problem = [], 0, exc.strerror
+            lines, left_out = [], 0
+            head += f" · cannot read the log: {exc.strerror}"
+        if left_out:
+            head += f" · first {left_out} bytes not shown (aio log {job['id']})"
+        return cls(head, lines)
 
     def compose(self) -> ComposeResult:
-        job = self.job
-        head = f"#{job['id']} {job['name']} · {job['status']} · {job['log_path']}"
-        if self.left_out:
-            head += f" · first {self.left_out} bytes not shown (aio log {job['id']})"
-        if self.problem:
-            head += f" · cannot read the log: {self.problem}"
-        yield Label(head, id="log-title")
+        yield Label(self.title_line, id="log-title", markup=False)
         yield LogView(self.lines, id="log-view")
         yield Input(placeholder="search (enter: next match)", id="log-search")
         yield Footer()
@@ -130,7 +139,8 @@ class LogScreen(Screen):
     def on_mount(self) -> None:
         view = self.query_one(LogView)
         view.focus()
-        view.scroll_end(animate=False)
+        if not self.top:
+            view.scroll_end(animate=False)
 
     def action_close(self) -> None:
         self.dismiss()

@@ -76,3 +76,19 @@ class ClaudeSessionsLoaded(Message):
     """aio's Claude sessions as the core lists them (fetched once on each connect)."""
 
     sessions: list[dict]
+
+
+@dataclass
+class ClaudeSessionRemoved(Message):
+    """aio's Claude session `number` was removed (its record is gone)."""
+
+    number: int
+
+
+@dataclass
+class ClaudeTranscriptEntry(Message):
+    """A headless session's transcript grew by one entry, as it streamed."""
+
+    number: int
+    index: int  # the entry's place in the transcript (0 is the first)
+    entry: dict

@@ -65,10 +65,23 @@ class ClaudeTable(DataTable):
             Text(number, justify="right", style="italic dim" if external else ""),
             Text(status, style=STATUS_STYLES.get(status, "")),
             short_path(session.get("cwd") or "?"),
-            session.get("branch") or "-",
+            self._branch(session),
             (session.get("title") or "-")[:60],
             relative_time(session.get("updated_at"), self.clock()),
         ]
+
+    @staticmethod
+    def _branch(session: dict) -> Text:
+        """The branch; a worktree with uncommitted changes is marked `*` (git's prompt mark)."""
+        branch = Text(session.get("branch") or "-")
+        if session.get("dirty"):
+            branch.append(" *", style="bold yellow")
+        return branch
+
+    def remove(self, key: str) -> None:
+        """Drop a session's row (aio removed the session)."""
+        if self.sessions.pop(key, None) is not None:
+            self.remove_row(key)
 
     def load(self, sessions: list[dict]) -> None:
         """Replace every row, keeping the cursor on the same session."""

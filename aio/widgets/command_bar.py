@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label
 
-from aio.widgets.command_grammar import Command, parse_command
+from aio.widgets.command_grammar import PLACEHOLDER, Command, parse_command
 
 
 class CommandBar(Horizontal):
@@ -31,15 +31,14 @@ class CommandBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("❯")
-        yield Input(
-            placeholder="a 1 · r task · k 1 · c 1 · l 1 · w 1 · t +todo 2h · m · q",
-            id="command-input",
-        )
+        yield Input(placeholder=self.placeholder, id="command-input")
 
     BINDINGS = [Binding("escape", "leave", "Back", show=False, id="command-bar.leave")]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, placeholder: str = PLACEHOLDER, **kwargs) -> None:
+        """`placeholder`: the grammar this screen's users reach for first."""
         super().__init__(**kwargs)
+        self.placeholder = placeholder
         self._previous: Widget | None = None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -4,6 +4,7 @@ a <#|name>   attach to a job          r <task>   run a task (file or menu name)
 c <job>      clear (remove) a job     k <job>    kill a job
 l <job>      open a job's full log    w <job>    open a job in the browser
 t ...        todos (t +Fix bug 2h, t ✓1, t rm 2; see aio.todos.grammar)
+claude [-p] [prompt]  a new Claude session here (-p: headless)
 m            the task menu            q          quit
 """
 
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 
 HELP = (
     "a <job> attach · r <task> run · k <job> kill · c <job> clear · l <job> log · "
-    "w <job> browser · t +todo 2h · m menu · q quit"
+    "w <job> browser · t +todo 2h · claude [-p] [prompt] · m menu · q quit"
 )
+PLACEHOLDER = "a 1 · r task · k 1 · c 1 · l 1 · w 1 · t +todo 2h · claude prompt · m · q"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,14 @@ class Todo:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaudeNew:
+    """`claude [-p] [prompt]`: a new Claude session in the dashboard's folder."""
+
+    prompt: str
+    headless: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Menu:
     pass
 
@@ -77,7 +87,9 @@ class Invalid:
     hint: str = HELP
 
 
-Command = Attach | Run | Clear | Kill | ShowLog | OpenWeb | Todo | Menu | Quit | Empty | Invalid
+Command = (
+    Attach | Run | Clear | Kill | ShowLog | OpenWeb | Todo | ClaudeNew | Menu | Quit | Empty
+) | Invalid
 
 _WITH_ARGUMENT = {
     "a": (Attach, "job"),
@@ -99,6 +111,8 @@ def parse_command(text: str) -> Command:
         return Todo(stripped[1:].strip())
     verb, *rest = stripped.split(maxsplit=1)  # any whitespace separates the verb
     argument = rest[0] if rest else ""
+    if verb == "claude":
+        return _claude(argument)
     if verb in _BARE:
         if argument:
             return Invalid(f"'{verb}' takes no argument", f"type just {verb}")
@@ -111,3 +125,13 @@ def parse_command(text: str) -> Command:
             return Invalid(f"'{verb}' needs a {what}", f"for example: {verb} 1")
         return kind(argument)
     return Invalid(f"unknown command '{verb}'")
+
+
+def _claude(argument: str) -> Command:
+    headless = argument == "-p" or argument.startswith(("-p ", "-p\t"))
+    prompt = argument[2:].strip() if headless else argument
+    if headless and not prompt:
+        return Invalid("'claude -p' needs a prompt", "for example: claude -p summarise README.md")
+    if prompt.startswith("-"):
+        return Invalid(f"'claude': unknown option {prompt.split()[0]}", "claude [-p] [prompt]")
+    return ClaudeNew(prompt, headless)

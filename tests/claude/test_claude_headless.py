@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import stat
+import subprocess
 import threading
 import uuid
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from claude_harness import ClaudeHome
-from core_harness import AioHome, wait_for
+from core_harness import AioHome, aio_command, wait_for
 from messages_stub import MessagesStub, ToolUse, echo_responder, user_texts
 from test_claude_cli_stub import FIVE_MB, MIB, tool_use_then_text
 from test_claude_sessions import held_turns, session, wait_screen, wait_session
@@ -133,8 +134,25 @@ def test_a_headless_turn_streams_into_the_transcript_and_send_wait_continues_it(
     wait_entry(home, number, "result", "stub reply to: third")
     assert home.job(job)["status"] == "running"  # a job: on the Jobs screen, with a log
     assert '"type":"result"' in Path(home.job(job)["log_path"]).read_text()
-    home.ok("claude", "stop", str(number))
-    wait_session(home, number, "ended")
+
+    # Its input is the FIFO: an attach to its job is read-only, and says so.
+    said = home.root / "attach.err"
+    with said.open("wb") as err:
+        attach = subprocess.Popen(
+            [*aio_command(), "a", str(job)],
+            env=home.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        attach.stdin.write(b"typed into the pty\n")
+        attach.stdin.close()
+        wait_for(lambda: "read-only: input ignored" in said.read_text(), 15, "the notice")
+        home.ok("claude", "stop", str(number))
+        wait_session(home, number, "ended")
+        assert attach.wait(15) == 0
+    assert "read-only: typed keys do not reach this job" in said.read_text()
+    assert "typed into the pty" not in Path(home.job(job)["log_path"]).read_text()
 
 
 def test_a_5_mb_tool_input_does_not_break_the_stream_or_the_transcript(

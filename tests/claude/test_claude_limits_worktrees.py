@@ -114,6 +114,21 @@ def test_sessions_past_the_limit_wait_queued_and_start_in_turn(
     home.ok("claude", "stop", str(first))
     wait_session(home, first, "ended")
 
+    # One that never ran (stopped while queued) starts afresh, under its own id, when resumed.
+    home.ok("claude", "resume", str(third))
+    resumed = wait_session(home, third, "idle")
+    assert resumed["job"] is not None and resumed["error"] is None
+    # One still queued when the core stops is ended at the next start, saying it never ran.
+    fourth = int(home.ok("claude", "new", "--cwd", work))
+    assert session(home, fourth)["status"] == "queued"
+    home.stop()
+    home.start()
+    ended = wait_session(home, fourth, "ended")
+    assert ended["error"] == (
+        "the core stopped while it waited for a slot; it never ran (r starts it)"
+    )
+    assert session(home, third)["error"] == "the core stopped while this session ran"
+
 
 def listed(home: AioHome) -> dict[int, dict]:
     """`aio claude ls --json`, by aio number."""

@@ -306,8 +306,9 @@ def test_bad_input_to_the_claude_routes_is_a_4xx(core: AioHome, tmp_path: Path) 
 def test_a_session_whose_claude_ends_before_it_starts_fails_with_why(
     claude_core: AioHome, claude_home: ClaudeHome
 ) -> None:
-    """Stopped before any message, a session has no conversation on disk: its resume makes
-    claude exit before SessionStart, and the session is failed, saying so and where to look."""
+    """Stopped before any message, a session has no conversation on disk: resumed, it starts
+    afresh under its id. With an unreadable conversation file, claude exits before
+    SessionStart, and the session is failed, saying so and where to look."""
     home = claude_core
     number = int(home.ok("claude", "new", "--cwd", str(claude_home.work)))
     wait_session(home, number, "idle")
@@ -315,6 +316,15 @@ def test_a_session_whose_claude_ends_before_it_starts_fails_with_why(
     wait_session(home, number, "ended")
     assert not list((claude_home.config_dir / "projects").glob("*/*.jsonl"))
 
+    home.ok("claude", "resume", str(number))
+    again = wait_session(home, number, "idle")
+    assert again["error"] is None and again["job"] is not None
+    home.ok("claude", "stop", str(number))
+    wait_session(home, number, "ended")
+
+    broken = claude_home.config_dir / "projects" / "-broken" / f"{again['session_id']}.jsonl"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("")
     home.ok("claude", "resume", str(number))
     job = session(home, number)["job"]
     failed = wait_session(home, number, "failed")
@@ -426,7 +436,7 @@ def test_claude_help_and_the_hook_start_no_core_and_import_nothing_heavy(home: A
     bare = home.aio("claude")
     assert bare.returncode == 2 and bare.stderr.startswith("usage: aio claude new")
     assert home.ok("hook", "--help").startswith("usage: aio hook")
-    assert "aio claude new|ls|stop|resume" in home.ok("--help")
+    assert "aio claude new|ls|send|show|stop|resume|rm" in home.ok("--help")
     env = {**home.env, "AIO_CLAUDE_SESSION": "1"}
     for args in (("hook",), ("claude", "ls", "--help")):
         result = run_reporting_heavy_imports(env, *args)

@@ -7,16 +7,19 @@ import asyncio
 import json
 import sys
 import uuid
+from pathlib import Path
 
 from claude_harness import ClaudeHome
-from core_harness import AioHome
+from core_harness import AioHome, make_repo
 from pilot_harness import Dashboard, open_dashboard
 from textual.widgets import Input, Static
 
 from aio.screens import messages
 from aio.screens.claude import ClaudeScreen
-from aio.screens.claude_forms import ConfirmScreen, NewSessionScreen
+from aio.screens.claude_forms import ConfirmScreen, NewSessionScreen, RemoveScreen, SendScreen
+from aio.screens.log_view import LogScreen, LogView
 from aio.widgets.claude_table import ClaudeTable
+from aio.widgets.transcript_view import TranscriptView
 
 TUI_PROMPT = "shift+tab to cycle"  # the TUI's prompt line, once it is up
 
@@ -65,6 +68,11 @@ async def start_from_the_form(dash: Dashboard, folder: str) -> int:
     except AssertionError as exc:
         raise AssertionError(f"{exc}; the toasts: {dash.log.notifications()}") from None
     return int(note.split("claude session ")[1].split()[0])
+
+
+def transcript_text(dash: Dashboard) -> str:
+    view = dash.app.screen.query_one(TranscriptView)
+    return "\n".join(strip.text for strip in view.lines) if view.display else ""
 
 
 async def test_the_empty_state_says_what_the_screen_is_for(core: AioHome) -> None:
@@ -151,3 +159,74 @@ async def test_d_shows_sessions_started_outside_aio_marked_and_r_resumes_one(
         await dash.wait(lambda: status_cell(dash, number) == "idle", "the resumed one idle", 30)
         await dash.pilot.press("d")  # back to aio's own sessions
         await dash.wait(lambda: list(table.sessions) == [str(number)], "aio's sessions only")
+
+
+async def test_a_headless_session_streams_its_transcript_and_m_sends_a_follow_up(
+    claude_core: AioHome, claude_home: ClaudeHome
+) -> None:
+    body = {"cwd": str(claude_home.work), "prompt": "first words", "headless": True}
+    number = claude_core.request("POST", "/claude/sessions", body)["session"]["id"]
+    async with open_dashboard(claude_core.path) as dash:
+        await dash.pilot.press("4")
+        await dash.wait(lambda: isinstance(dash.app.screen, ClaudeScreen), "the Claude screen")
+        await dash.wait(
+            lambda: "stub reply to: first words" in transcript_text(dash), "the first reply", 30
+        )
+        assert "> first words" in transcript_text(dash)
+        assert not dash.app.screen.query_one("#preview").display  # no terminal: a transcript
+        await dash.wait(lambda: status_cell(dash, number) == "idle", "the turn to end", 30)
+
+        await dash.pilot.press("m")
+        await dash.wait(lambda: isinstance(dash.app.screen, SendScreen), "the send dialog")
+        dash.app.screen.query_one("#claude-text", Input).value = "second words"
+        await dash.pilot.press("enter")
+        await dash.wait_notification(f"claude session {number}: delivered")
+        # The follow-up and its reply stream in as they come (core events, no reload).
+        await dash.wait(
+            lambda: "stub reply to: second words" in transcript_text(dash), "the second reply", 30
+        )
+        text = transcript_text(dash)
+        assert text.index("> second words") > text.index("stub reply to: first words")
+        assert text.count("stub reply to: first words") == 1  # nothing shown twice
+
+
+async def test_w_shows_the_worktree_diff_and_x_removes_keeping_the_worktree(
+    claude_core: AioHome, claude_home: ClaudeHome
+) -> None:
+    from test_claude_sessions import trust
+
+    repo = claude_home.root / "repo"
+    make_repo(repo)
+    trust(claude_home, claude_core.path / "claude" / "1" / "worktree")
+    body = {"cwd": str(repo), "worktree": True, "prompt": "hi", "headless": True}
+    session = claude_core.request("POST", "/claude/sessions", body)["session"]
+    tree = Path(session["worktree"])
+    (tree / "readme.txt").write_text("changed by claude\n")
+    async with open_dashboard(claude_core.path) as dash:
+        await dash.pilot.press("4")
+        await dash.wait(lambda: status_cell(dash, 1) == "idle", "the session idle", 30)
+        await dash.pilot.press("x")  # running: refused, nothing asked
+        await dash.wait_notification("it is running: stop it first (s)")
+        await dash.pilot.press("w")
+        await dash.wait(lambda: isinstance(dash.app.screen, LogScreen), "the diff view")
+        view = dash.app.screen.query_one(LogView)
+        lines = [view.plain(i) for i in range(len(view.lines))]
+        diff = [line for line in lines if line.startswith(("+", "-"))]
+        assert "-main" in diff and "+changed by claude" in diff, lines
+        await dash.pilot.press("escape")
+        await dash.wait(lambda: isinstance(dash.app.screen, ClaudeScreen), "back")
+
+        claude_core.request("POST", "/claude/sessions/1/stop")
+        await dash.wait(lambda: status_cell(dash, 1) == "ended", "the session ended", 20)
+        await dash.pilot.press("x")
+        await dash.wait(lambda: isinstance(dash.app.screen, RemoveScreen), "the question")
+        await dash.pilot.press("enter")  # with a worktree, Enter alone says nothing
+        assert isinstance(dash.app.screen, RemoveScreen)
+        await dash.pilot.press("k")
+        await dash.wait(
+            lambda: isinstance(dash.app.screen, ClaudeScreen)
+            and "1" not in dash.app.screen.query_one(ClaudeTable).sessions,
+            "the row gone",
+        )
+        assert 1 not in dash.app.claude_sessions
+        assert (tree / "readme.txt").read_text() == "changed by claude\n"  # kept

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from aio.widgets.command_grammar import (
     HELP,
     Attach,
+    ClaudeNew,
     Clear,
     Command,
     Empty,
@@ -41,6 +42,28 @@ COMMANDS = get_args(Command)  # every kind of command the grammar knows
     ],
 )
 def test_every_verb(text: str, expected: object) -> None:
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("claude", ClaudeNew("")),
+        ("claude fix the flaky test", ClaudeNew("fix the flaky test")),
+        ("claude -p summarise README.md", ClaudeNew("summarise README.md", headless=True)),
+        ("claude\t-p\tsay hi", ClaudeNew("say hi", headless=True)),
+        ("claude -pretend", Invalid("'claude': unknown option -pretend", "claude [-p] [prompt]")),
+        (
+            "claude -p",
+            Invalid("'claude -p' needs a prompt", "for example: claude -p summarise README.md"),
+        ),
+        (
+            "claude -p   ",
+            Invalid("'claude -p' needs a prompt", "for example: claude -p summarise README.md"),
+        ),
+    ],
+)
+def test_claude_starts_a_session_headless_with_p(text: str, expected: object) -> None:
     assert parse_command(text) == expected
 
 
