@@ -388,8 +388,13 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
             name=f"claude-{session.id}",
             steps=(StepSpec(desc=f"claude session {session.id}", cmd=cmd),),
         )
+        # Outside `workers`: sessions have their own limit (claude_max_sessions, above).
         job = await self.jobs.submit(
-            spec, caller_cwd=session.cwd, source="aio claude", input_closed=run is not None
+            spec,
+            caller_cwd=session.cwd,
+            source="aio claude",
+            input_closed=run is not None,
+            limited=False,
         )
         if run is not None:
             await self.headless.follow(run, job.id, self.jobs.outputs[job.id])

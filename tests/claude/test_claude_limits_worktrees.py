@@ -130,6 +130,22 @@ def test_sessions_past_the_limit_wait_queued_and_start_in_turn(
     assert session(home, third)["error"] == "the core stopped while this session ran"
 
 
+def test_sessions_do_not_wait_for_the_workers_that_jobs_share(
+    home: AioHome, claude_home: ClaudeHome
+) -> None:
+    home = start_core(home, claude_home, "workers = 1\n")
+    busy = home.submit({"name": "busy", "steps": [{"cmd": "sleep 1000"}]})
+    home.wait_status(busy, "running")
+    number = int(home.ok("claude", "new", "--cwd", str(claude_home.work)))
+    assert wait_session(home, number, "idle")["job"] is not None  # not queued behind `busy`
+    queued = home.submit({"name": "next", "steps": [{"cmd": "true"}]})
+    assert home.job(queued)["status"] == "queued"  # the session holds none of the workers
+    home.ok("kill", str(busy))
+    home.wait_status(queued, "done")
+    home.ok("claude", "stop", str(number))
+    wait_session(home, number, "ended")
+
+
 def listed(home: AioHome) -> dict[int, dict]:
     """`aio claude ls --json`, by aio number."""
     return {s["id"]: s for s in json.loads(home.ok("claude", "ls", "--json"))}
