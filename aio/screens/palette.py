@@ -54,12 +54,27 @@ def palette_commands(app: Dashboard, screen: Screen) -> Iterable[SystemCommand]:
             "Uninstall the selected CLI", "Its registration", screen.action_uninstall
         )
     elif isinstance(screen, ClaudeScreen):
-        yield SystemCommand("New Claude session", "Folder, model, prompt", screen.action_new)
+        yield SystemCommand(
+            "New Claude session", "Folder, worktree, mode, prompt", screen.action_new
+        )
         yield SystemCommand(
             "Attach to the selected Claude session", "Its job", screen.action_attach
         )
         yield SystemCommand("Resume the selected Claude session", "A new job", screen.action_resume)
         yield SystemCommand("Stop the selected Claude session", "Asks first", screen.action_stop)
+        yield SystemCommand(
+            "Send a follow-up to the selected Claude session",
+            "Its next message",
+            screen.action_send,
+        )
+        yield SystemCommand(
+            "Remove the selected Claude session",
+            "Keep or remove its worktree",
+            screen.action_remove,
+        )
+        yield SystemCommand(
+            "Show the selected Claude session's git diff", "Worktree changes", screen.action_diff
+        )
         yield SystemCommand(
             "Show or hide every Claude session on disk", "Toggle", screen.action_toggle_all
         )
