@@ -20,6 +20,10 @@ usage: aio [VERB] [ARGS...]
   aio cli ID [-- ARGS]     run an installed CLI (aio cli list, which, doctor, upgrade, uninstall)
   aio claude new|ls|send|show|stop|resume|rm
                            Claude Code sessions, each one a job (aio claude --help)
+  aio wl add REPO|ls|open|logs|stop|rm|pull|prompt|pr
+                           worklets: git repos built and run on a loopback port (aio wl --help)
+  aio kv WORKLET get|set|rm|ls|export|import
+                           a worklet's key-value store (aio kv --help)
   aio kill N ...           kill running or cancel queued jobs
   aio rm N ...             remove finished jobs, their folders and worktrees
   aio serve                run the core in the foreground
@@ -44,6 +48,8 @@ VERBS = {
     "serve": ("aio.core.verbs", "cmd_serve"),
     "stop": ("aio.core.verbs", "cmd_stop"),
     "claude": ("aio.claude.verbs", "cmd_claude"),
+    "wl": ("aio.worklets.verbs", "cmd_wl"),
+    "kv": ("aio.kv.verbs", "cmd_kv"),
     "hook": ("aio.claude.hook_entry", "cmd_hook"),  # run by Claude Code, not by people
 }
 

@@ -32,6 +32,12 @@ BENCHMARKS = [
     "bench_todo_list.py",
     "bench_cli_overhead.py",
     "bench_claude_index.py",
+    "bench_claude_ls.py",
+    "bench_claude_hook.py",
+    "bench_claude_screen.py",
+    "bench_claude_idle.py",
+    "bench_worklet_add.py",
+    "bench_kv.py",
 ]
 TIMEOUT = 600  # seconds; each benchmark is meant to take under two minutes
 

@@ -9,7 +9,7 @@ import time
 from urllib.parse import quote
 
 from aio.claude.transcript_verbs import cmd_send, cmd_show
-from aio.client.arguments import fail, parser, reports_core_errors
+from aio.client.arguments import fail, parser, reports_core_errors, run_subverb
 from aio.client.core_client import connect
 
 USAGE = """\
@@ -195,13 +195,4 @@ SUBVERBS = {
 
 def cmd_claude(argv: list[str]) -> int:
     """Entry of `aio claude SUBVERB ...`."""
-    if not argv:
-        sys.stderr.write(USAGE)
-        return 2
-    if argv[0] in ("-h", "--help", "help"):
-        sys.stdout.write(USAGE)
-        return 0
-    command = SUBVERBS.get(argv[0])
-    if command is None:
-        return fail(f"claude: unknown command '{argv[0]}' (try: {', '.join(SUBVERBS)})")
-    return command(argv[1:])
+    return run_subverb("claude", USAGE, SUBVERBS, argv)

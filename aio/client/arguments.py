@@ -11,7 +11,7 @@ from functools import wraps
 from aio.client.core_client import CoreError, CoreUnavailable
 from aio.client.refusal import fail
 
-__all__ = ["ArgumentParser", "fail", "parser", "reports_core_errors"]
+__all__ = ["ArgumentParser", "fail", "parser", "reports_core_errors", "run_subverb"]
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -39,3 +39,20 @@ def reports_core_errors(verb: Callable[[list[str]], int]) -> Callable[[list[str]
             return fail(str(exc), 1)
 
     return run
+
+
+def run_subverb(
+    verb: str, usage: str, subverbs: dict[str, Callable[[list[str]], int]], argv: list[str]
+) -> int:
+    """`aio VERB SUBVERB ARGS...`: the usage on --help (exit 0) or without a subverb (exit 2),
+    a one-line refusal for an unknown one, else the subverb's exit code."""
+    if not argv:
+        sys.stderr.write(usage)
+        return 2
+    if argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(usage)
+        return 0
+    command = subverbs.get(argv[0])
+    if command is None:
+        return fail(f"{verb}: unknown command '{argv[0]}' (try: {', '.join(subverbs)})")
+    return command(argv[1:])

@@ -38,6 +38,11 @@ class Config:
     cli_unpack_max_members: int = 20_000  # and its members, folders included
     claude_idle_timeout: int = 1800  # seconds an interactive Claude session may sit idle
     claude_max_sessions: int = 10  # Claude sessions that run at once; more wait queued
+    kv_port: int = 0  # the worklets' KV listener on 127.0.0.1 (0: any free port)
+    kv_url: str | None = None  # postgresql://... : the KV store in Postgres (else SQLite)
+    kv_admin_url: str | None = None  # the KV tables' owner, to create the schema (optional)
+    worklet_sandbox: bool = True  # run worklets under bubblewrap where `bwrap` is installed
+    worklet_start_timeout: int = 60  # seconds a worklet's server may take to answer on its port
 
 
 _LIMITS = {
@@ -50,8 +55,13 @@ _LIMITS = {
     "cli_unpack_max_members": (1, 10_000_000),
     "claude_idle_timeout": (1, 30 * 86400),
     "claude_max_sessions": (1, 1000),
+    "kv_port": (0, 65535),
+    "worklet_start_timeout": (1, 3600),
 }
+_SWITCHES = ("worklet_sandbox",)
 _TEXT = ("web_host", "web_token", "cli_catalog")
+_URLS = ("kv_url", "kv_admin_url")
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def load_config(home: Path) -> Config:
@@ -83,6 +93,14 @@ def config_from_mapping(raw: dict, source: str = "config") -> Config:
             if key == "web_token" and len(value) < 16:
                 raise ConfigError(f"{source}: 'web_token' must be at least 16 characters")
             setattr(config, key, value)
+        elif key in _URLS:
+            if not isinstance(value, str) or not value.startswith(_POSTGRES_SCHEMES):
+                raise ConfigError(f"{source}: '{key}' must be a postgresql:// URL")
+            setattr(config, key, value)
+        elif key in _SWITCHES:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: '{key}' must be true or false")
+            setattr(config, key, value)
         elif key == "watch_folders":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{source}: 'watch_folders' must be a list of folder paths")
@@ -107,6 +125,6 @@ def config_from_mapping(raw: dict, source: str = "config") -> Config:
             config.keymap = dict(value)
         else:
             others = ("watch_folders", "detach_key", "keymap", "cli_dev_roots")
-            known = ", ".join(sorted([*_LIMITS, *_TEXT, *others]))
+            known = ", ".join(sorted([*_LIMITS, *_TEXT, *_SWITCHES, *_URLS, *others]))
             raise ConfigError(f"{source}: unknown setting '{key}' (known: {known})")
     return config

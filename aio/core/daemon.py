@@ -32,10 +32,15 @@ from aio.core.store import Store
 from aio.jobs.manager import JobManager
 from aio.jobs.routes import add_job_routes
 from aio.jobs.watch import TaskWatcher
+from aio.kv.listener import KvListener
+from aio.kv.routes import add_kv_routes
+from aio.kv.service import KvService
 from aio.todos.routes import add_todo_routes
 from aio.todos.service import TodoService
 from aio.web.bridge import WebBridge
 from aio.web.routes import add_web_routes
+from aio.worklets.routes import add_worklet_routes
+from aio.worklets.service import WorkletService
 
 log = logging.getLogger("aio.core")
 
@@ -59,6 +64,11 @@ class Core:
         self.jobs = JobManager(home, self.config, self.store, self.events, clock)
         self.todos = TodoService(database_path(home), self.events, clock)
         self.claude = ClaudeService(home, self.jobs, self.store, self.events, clock)
+        self.kv = KvService(home, self.config)
+        self.kv_listener = KvListener(self.kv, self.config.kv_port)
+        self.worklets = WorkletService(
+            home, self.config, self.jobs, self.store, self.events, self.claude, self.kv, clock
+        )
         folders = [tasks_dir(home), *(Path(f) for f in self.config.watch_folders)]
         self.watcher = TaskWatcher(folders, self.jobs, self.store, self.events)
         self.web = WebBridge(
@@ -99,6 +109,9 @@ class Core:
         await self.todos.start()
         await self.jobs.start()
         await self.claude.start()
+        await self.kv.start()
+        await self.kv_listener.start()
+        await self.worklets.start()
         await self.watcher.start()
         path = socket_path(self.home)
         with contextlib.suppress(FileNotFoundError):
@@ -123,6 +136,8 @@ class Core:
         )
         add_web_routes(app, self.web, self.jobs)
         add_claude_routes(app, self.claude)
+        add_kv_routes(app, self.kv, self.worklets.resolve)
+        add_worklet_routes(app, self.worklets)
         return app
 
     def health(self) -> dict:
@@ -146,8 +161,11 @@ class Core:
         """Stop serving, kill running jobs (recorded as killed), close the store."""
         await self.watcher.stop()
         await self.web.stop()
+        await self.worklets.stop()  # first: the servers the shutdown kills are not failures
         await self.claude.stop()
         await self.jobs.shutdown()
+        await self.kv_listener.stop()
+        await self.kv.stop()
         await self.todos.stop()
         self.events.close()
         if self._runner is not None:

@@ -13,10 +13,11 @@ from importlib import resources
 _MIGRATION_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 
 
-def migrations() -> list[tuple[int, str]]:
-    """The packaged migrations, (version, sql), in order."""
+def migrations(folder: str = "migrations") -> list[tuple[int, str]]:
+    """The packaged migrations, (version, sql), in order; `folder` is under aio/data (the KV
+    store's own database has its own, "kv/migrations")."""
     found = []
-    for entry in resources.files("aio.data").joinpath("migrations").iterdir():
+    for entry in resources.files("aio.data").joinpath(*folder.split("/")).iterdir():
         match = _MIGRATION_NAME.fullmatch(entry.name)
         if match:
             found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
@@ -33,10 +34,10 @@ def split_sql(sql: str) -> list[str]:
     return [s.strip() for s in body.split(";") if s.strip()]
 
 
-def migrate_sync(conn: sqlite3.Connection) -> None:
+def migrate_sync(conn: sqlite3.Connection, folder: str = "migrations") -> None:
     """Bring a sqlite3 connection's database up to date, each migration in one transaction."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    pending = [(v, sql) for v, sql in migrations() if v > current]
+    pending = [(v, sql) for v, sql in migrations(folder) if v > current]
     for version, sql in pending:
         conn.execute("BEGIN IMMEDIATE")
         try:

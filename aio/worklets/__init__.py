@@ -1,0 +1,1 @@
+"""Worklets: prototypes cloned from git repositories, run as jobs on a port each."""
