@@ -25,11 +25,13 @@ from aio.config.settings import Config
 from aio.screens import messages
 from aio.screens.claude import ClaudeScreen, start_session
 from aio.screens.clis import ClisScreen
+from aio.screens.domain_records import DomainRecords
 from aio.screens.job_actions import JobActions
 from aio.screens.jobs import JobsScreen
 from aio.screens.palette import palette_commands
 from aio.screens.todo_actions import TodoActions
 from aio.screens.todos import TodosScreen
+from aio.screens.worklets import WorkletsScreen
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.command_grammar import (
     Attach,
@@ -47,7 +49,7 @@ from aio.widgets.command_grammar import (
 )
 
 
-class AioApp(App):
+class AioApp(DomainRecords, App):
     """The aio dashboard."""
 
     TITLE = "aio"
@@ -57,6 +59,7 @@ class AioApp(App):
         "todos": TodosScreen,
         "clis": ClisScreen,
         "claude": ClaudeScreen,
+        "worklets": WorkletsScreen,
     }
     DEFAULT_MODE = "jobs"
     BINDINGS = [
@@ -65,6 +68,7 @@ class AioApp(App):
         Binding("3", "switch_mode('clis')", "CLIs", id="app.clis"),
         # Not in the footer: the Jobs screen's keys fill 120 columns (palette: "Go to Claude").
         Binding("4", "switch_mode('claude')", "Claude", show=False, id="app.claude"),
+        Binding("5", "switch_mode('worklets')", "Worklets", show=False, id="app.worklets"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now"),
     ]
@@ -88,6 +92,7 @@ class AioApp(App):
         self.tasks: list[dict] = []
         self.task_errors: dict[str, str] = {}
         self.claude_sessions: dict[int, dict] = {}
+        self.worklets: dict[int, dict] = {}
         self.connected = False
         self.core_signal: Signal[messages.Message] = Signal(self, "core")
 
@@ -142,27 +147,15 @@ class AioApp(App):
             self.post_message(
                 messages.CoreConnected(event["jobs"], event["tasks"], event["task_errors"])
             )
-        elif kind == "job":
-            self.post_message(messages.JobChanged(event["job"]))
-        elif kind == "job_removed":
-            self.post_message(messages.JobRemoved(event["id"]))
-        elif kind == "tasks":
-            self.post_message(messages.TasksChanged(event["tasks"]))
-        elif kind == "task_error":
-            self.post_message(messages.TaskFileError(event["path"], event["error"]))
-        elif kind == "clis_changed":
-            self.post_message(messages.ClisChanged())
-        elif kind == "todos_changed":
-            self.post_message(messages.TodosChanged())
-        elif kind == "claude_session":
-            self.post_message(messages.ClaudeSessionChanged(event["session"]))
-        elif kind == "claude_session_removed":
-            self.post_message(messages.ClaudeSessionRemoved(event["id"]))
-        elif kind == "claude_transcript":
-            entry = messages.ClaudeTranscriptEntry(event["id"], event["index"], event["entry"])
-            self.core_signal.publish(entry)
-        elif kind == "reminder":
-            self.post_message(messages.Reminder(event["text"], event["todo"]))
+            return
+        make = messages.EVENT_MESSAGES.get(kind)
+        if make is None:
+            return  # a newer core's event this dashboard does not know
+        message = make(event)
+        if isinstance(message, messages.DIRECT):
+            self.core_signal.publish(message)
+        else:
+            self.post_message(message)
 
     # State, then on to the screens.
 
@@ -175,50 +168,14 @@ class AioApp(App):
         self._show_core_state()
         self.core_signal.publish(message)
         self.load_claude_sessions()
-
-    @work(exclusive=True, group="claude-sessions")
-    async def load_claude_sessions(self) -> None:
-        """aio's Claude sessions, once per connect (the snapshot does not carry them; from
-        then on `claude_session` events keep them current)."""
-        answer = await self.ask_core("GET", "/claude/sessions", title="claude")
-        if answer is not None:
-            self.post_message(messages.ClaudeSessionsLoaded(answer["sessions"]))
-
-    @on(messages.ClaudeSessionsLoaded)
-    def _claude_sessions_loaded(self, message: messages.ClaudeSessionsLoaded) -> None:
-        for session in message.sessions:
-            known = self.claude_sessions.get(session["id"])
-            # An event that came in while the list was on its way is newer: keep it.
-            if known is None or known["updated_at"] <= session["updated_at"]:
-                self.claude_sessions[session["id"]] = session
-        self.core_signal.publish(message)
-
-    @on(messages.ClaudeSessionChanged)
-    def _claude_session_changed(self, message: messages.ClaudeSessionChanged) -> None:
-        session = message.session
-        before = self.claude_sessions.get(session["id"])
-        self.claude_sessions[session["id"]] = session
-        if session["status"] == "waiting" and (before is None or before["status"] != "waiting"):
-            self.bell()
-            name = session.get("title") or session["cwd"]
-            self.notify(
-                f"claude session {session['id']} ({name}) is waiting for you",
-                title="claude",
-                severity="warning",
-                timeout=15,
-            )
-        self.core_signal.publish(message)
-
-    @on(messages.ClaudeSessionRemoved)
-    def _claude_session_removed(self, message: messages.ClaudeSessionRemoved) -> None:
-        self.claude_sessions.pop(message.number, None)
-        self.core_signal.publish(message)
+        self.load_worklets()
 
     @on(messages.CoreDisconnected)
     def _disconnected(self, message: messages.CoreDisconnected) -> None:
         self.connected = False
         self.jobs = {}
         self.claude_sessions = {}
+        self.worklets = {}
         self._show_core_state("DOWN — waiting for it to come back")
         self.notify(f"the core is down: {message.reason}", severity="error", title="aio")
         self.core_signal.publish(message)

@@ -92,3 +92,43 @@ class ClaudeTranscriptEntry(Message):
     number: int
     index: int  # the entry's place in the transcript (0 is the first)
     entry: dict
+
+
+@dataclass
+class WorkletChanged(Message):
+    """A worklet's record changed (added, its status moved, its jobs changed)."""
+
+    worklet: dict
+
+
+@dataclass
+class WorkletRemoved(Message):
+    """Worklet `number` was removed."""
+
+    number: int
+
+
+@dataclass
+class WorkletsLoaded(Message):
+    """The worklets as the core lists them (fetched once on each connect)."""
+
+    worklets: list[dict]
+
+
+# The core's event types and the message each one becomes (a snapshot is CoreConnected).
+EVENT_MESSAGES = {
+    "job": lambda e: JobChanged(e["job"]),
+    "job_removed": lambda e: JobRemoved(e["id"]),
+    "tasks": lambda e: TasksChanged(e["tasks"]),
+    "task_error": lambda e: TaskFileError(e["path"], e["error"]),
+    "clis_changed": lambda e: ClisChanged(),
+    "todos_changed": lambda e: TodosChanged(),
+    "claude_session": lambda e: ClaudeSessionChanged(e["session"]),
+    "claude_session_removed": lambda e: ClaudeSessionRemoved(e["id"]),
+    "claude_transcript": lambda e: ClaudeTranscriptEntry(e["id"], e["index"], e["entry"]),
+    "worklet": lambda e: WorkletChanged(e["worklet"]),
+    "worklet_removed": lambda e: WorkletRemoved(e["id"]),
+    "reminder": lambda e: Reminder(e["text"], e["todo"]),
+}
+# Published to the screens at once, not through the app's queue: they come in streams.
+DIRECT = (ClaudeTranscriptEntry,)

@@ -13,9 +13,16 @@ from aio.screens.clis import ClisScreen
 from aio.screens.dashboard import Dashboard
 from aio.screens.jobs import JobsScreen
 from aio.screens.todos import TodosScreen
+from aio.screens.worklets import WorkletsScreen
 from aio.widgets.command_bar import CommandBar
 
-MODES = (("jobs", "Jobs"), ("todos", "Todos"), ("clis", "CLIs"), ("claude", "Claude"))
+MODES = (
+    ("jobs", "Jobs"),
+    ("todos", "Todos"),
+    ("clis", "CLIs"),
+    ("claude", "Claude"),
+    ("worklets", "Worklets"),
+)
 
 
 def _focus_command_bar(screen: Screen) -> None:
@@ -78,3 +85,24 @@ def palette_commands(app: Dashboard, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand(
             "Show or hide every Claude session on disk", "Toggle", screen.action_toggle_all
         )
+    elif isinstance(screen, WorkletsScreen):
+        yield from _worklet_commands(screen)
+
+
+def _worklet_commands(screen: WorkletsScreen) -> Iterable[SystemCommand]:
+    entries = (
+        ("Add a worklet", "From a git URL or a folder", screen.action_new),
+        ("Attach to the selected worklet's job", "Its server or build", screen.action_attach),
+        ("Start the selected worklet", "Build if needed, then run", screen.action_start),
+        ("Stop the selected worklet", "Asks first", screen.action_stop),
+        ("Restart the selected worklet", "Stop, then start", screen.action_restart),
+        ("Pull the selected worklet", "Fetch, rebuild, restart", screen.action_pull),
+        ("Prompt Claude in the selected worklet", "A session in its clone", screen.action_prompt),
+        ("Propose the selected worklet's changes", "Branch, push, PR", screen.action_propose),
+        ("Open the selected worklet's URL", "Copies it", screen.action_open),
+        ("Open the selected worklet's log", "Full log", screen.action_log),
+        ("Remove the selected worklet", "Asks; data kept unless asked", screen.action_remove),
+        ("Show the selected worklet's store", "Keys and values", screen.action_toggle_store),
+    )
+    for title, help_text, action in entries:
+        yield SystemCommand(title, help_text, action)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from aio.todos.model import relative_time
+from aio.widgets.keyed_table import KeyedTable
 
 STATUS_STYLES = {
     "queued": "dim",
@@ -45,17 +43,13 @@ def short_path(path: str) -> str:
     return path
 
 
-class ClaudeTable(DataTable):
-    """A DataTable keyed by session; rows change one by one from core events."""
+class ClaudeTable(KeyedTable):
+    """Sessions keyed by aio number (external ones by Claude's id)."""
 
-    def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.clock = clock
-        self.sessions: dict[str, dict] = {}
+    COLUMNS = COLUMNS
 
-    def on_mount(self) -> None:
-        for label, key in COLUMNS:
-            self.add_column(label, key=key)
+    def key_of(self, record: dict) -> str:
+        return session_key(record)
 
     def cells(self, session: dict) -> list:
         status = session["status"]
@@ -78,60 +72,27 @@ class ClaudeTable(DataTable):
             branch.append(" *", style="bold yellow")
         return branch
 
-    def remove(self, key: str) -> None:
-        """Drop a session's row (aio removed the session)."""
-        if self.sessions.pop(key, None) is not None:
-            self.remove_row(key)
-
-    def load(self, sessions: list[dict]) -> None:
-        """Replace every row, keeping the cursor on the same session."""
-        selected = self.selected_key
-        self.clear()
-        self.sessions = {}
-        for session in sessions:
-            key = session_key(session)
-            self.sessions[key] = session
-            self.add_row(*self.cells(session), key=key)
-        if selected in self.sessions:
-            self.move_cursor(row=self.get_row_index(selected))
-        elif self.sessions:
-            self.move_cursor(row=0)
-
-    def upsert(self, session: dict) -> None:
-        """Update a session's row, or add it; the cursor stays on the session it was on."""
-        key = session_key(session)
-        if key in self.sessions:
-            self.sessions[key] = session
-            for (_, column), value in zip(COLUMNS, self.cells(session), strict=True):
-                self.update_cell(key, column, value, update_width=True)
-            return
-        selected = self.selected_key
-        # A session aio adopted replaces its external row.
-        external = f"ext:{session['session_id']}"
-        if external in self.sessions:
-            del self.sessions[external]
-            self.remove_row(external)
-        self.sessions[key] = session
-        self.add_row(*self.cells(session), key=key)
-        if selected in self.sessions:
-            self.move_cursor(row=self.get_row_index(selected))
-
-    def tick(self) -> None:
-        """Refresh the Updated column ("12s ago"), called once a second while rows exist."""
-        now = self.clock()
-        for key, session in self.sessions.items():
-            self.update_cell(key, "updated", relative_time(session.get("updated_at"), now))
-
     @property
-    def selected_key(self) -> str | None:
-        if not self.sessions or self.cursor_row is None or self.row_count == 0:
-            return None
-        try:
-            return self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
-        except Exception:
-            return None
+    def sessions(self) -> dict[str, dict]:
+        return self.records
 
     @property
     def selected_session(self) -> dict | None:
-        key = self.selected_key
-        return self.sessions.get(key) if key is not None else None
+        return self.selected
+
+    def upsert(self, session: dict) -> bool:
+        """Update or add a session's row; a session aio adopted replaces its external row."""
+        external = f"ext:{session['session_id']}"
+        if session.get("id") is not None and external in self.records:
+            self.remove(external)
+        return super().upsert(session)
+
+    def tick(self) -> None:
+        """Refresh the Updated column ("12s ago"), called once a second while rows exist; a
+        cell whose text stays the same ("3m ago") is not touched, so an idle table draws
+        nothing."""
+        now = self.clock()
+        for key, session in self.records.items():
+            text = relative_time(session.get("updated_at"), now)
+            if self.get_cell(key, "updated") != text:
+                self.update_cell(key, "updated", text)

@@ -22,6 +22,7 @@ from core_harness import reap_home
 # The Claude fixtures (the Messages API stub, the CLI's home, a core on it) live with the Claude
 # tests; the dashboard's Claude screen tests use the same ones.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "claude"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "worklets"))  # worklet_harness
 from claude_fixtures import claude_core, claude_home, stub  # noqa: F401
 from pilot_harness import CoreRunner, ServedCore
 from tmux_terminal import TmuxTerminal

@@ -224,8 +224,10 @@ async def test_w_shows_the_worktree_diff_and_x_removes_keeping_the_worktree(
         assert isinstance(dash.app.screen, RemoveScreen)
         await dash.pilot.press("k")
         await dash.wait(
-            lambda: isinstance(dash.app.screen, ClaudeScreen)
-            and "1" not in dash.app.screen.query_one(ClaudeTable).sessions,
+            lambda: (
+                isinstance(dash.app.screen, ClaudeScreen)
+                and "1" not in dash.app.screen.query_one(ClaudeTable).sessions
+            ),
             "the row gone",
         )
         assert 1 not in dash.app.claude_sessions
