@@ -36,22 +36,26 @@ class Runs:
 
 
 def timed(
-    argv: list[str], cwd: str | None = None, env: dict[str, str] | None = None
+    argv: list[str],
+    cwd: str | None = None,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
 ) -> tuple[float, float]:
     """(wall, CPU) seconds of one process from spawn to exit (stdout and stderr discarded,
-    stdin empty); CalledProcessError if it fails, so that a broken command is never timed as a
-    fast one."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=cwd,
-        env=env,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    stdin empty, or the file `stdin` names); CalledProcessError if it fails, so that a broken
+    command is never timed as a fast one."""
+    with open(stdin or os.devnull, "rb") as given:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            argv,
+            stdin=given,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=cwd,
+            env=env,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise subprocess.CalledProcessError(proc.returncode, argv)
@@ -63,19 +67,20 @@ def interleaved(
     rounds: int,
     cwd: str | None = None,
     envs: dict[str, dict[str, str]] | None = None,
+    stdins: dict[str, str] | None = None,
 ) -> Runs:
     """Run every command once per round (after one unmeasured warm-up each), the order rotated
     by one each round. `envs` gives some commands an environment of their own (the others
-    inherit this process's)."""
-    envs = envs or {}
+    inherit this process's), `stdins` a file to read as stdin (the others get none)."""
+    envs, stdins = envs or {}, stdins or {}
     names = list(commands)
     for name in names:
-        timed(commands[name], cwd, envs.get(name))
+        timed(commands[name], cwd, envs.get(name), stdins.get(name))
     runs = Runs()
     for i in range(rounds):
         shift = i % len(names)
         for name in names[shift:] + names[:shift]:
-            runs.add(name, *timed(commands[name], cwd, envs.get(name)))
+            runs.add(name, *timed(commands[name], cwd, envs.get(name), stdins.get(name)))
     return runs
 
 
@@ -141,21 +146,24 @@ def home_env(home: str) -> dict[str, str]:
     return {**os.environ, "AIO_HOME": home}
 
 
-def import_profile(argv: list[str], runs: int = 5, env: dict[str, str] | None = None) -> str:
+def import_profile(
+    argv: list[str], runs: int = 5, env: dict[str, str] | None = None, stdin: str | None = None
+) -> str:
     """Where a Python process's start goes: `-X importtime` of `argv` (a Python command line
-    after the interpreter), the median cumulative ms of each module the program imported
-    itself (not through another), largest first."""
+    after the interpreter; stdin empty, or the file `stdin` names), the median cumulative ms of
+    each module the program imported itself (not through another), largest first."""
     totals: dict[str, list[int]] = {}
     for _ in range(runs):
-        err = subprocess.run(
-            [sys.executable, "-X", "importtime", *argv],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            check=True,
-        ).stderr
+        with open(stdin or os.devnull, "rb") as given:
+            err = subprocess.run(
+                [sys.executable, "-X", "importtime", *argv],
+                stdin=given,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                check=True,
+            ).stderr
         for line in err.splitlines():
             parts = line.removeprefix("import time:").split("|")
             if len(parts) != 3 or not parts[1].strip().isdigit():

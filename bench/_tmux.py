@@ -52,7 +52,7 @@ def pid_gone(pid: int) -> bool:
     """True once `pid` has exited (and is not a zombie of the tmux server any more)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # ESRCH: it went while the file was read
         return True
     return stat[stat.rindex(")") + 2] == "Z"
 

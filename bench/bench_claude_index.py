@@ -29,31 +29,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import os
 import random
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
+from _claude import FILES, PROJECTS, SessionMaker, drop_from_cache, real_session, write_files
 from _common import goal, header, ms, ratio, summary
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "claude"))
-from messages_stub import MessagesStub
-
-from aio.claude.cli_path import find_claude_cli, missing_cli_message
 from aio.claude.disk_index import ClaudeSessionIndex
 
-FILES = 1000
-PROJECTS = 40
-MIN_SIZE = 10_000
-MAX_SIZE = 5_000_000
 COLD_ROUNDS = 2
 WARM_ROUNDS = 4
 QUERY_ROUNDS = 5
@@ -62,110 +51,6 @@ CHANGES = 12
 QUERY_GOAL = 0.01
 CHANGE_GOAL = 1.5
 DEADLINE = 30.0
-FIRST_MARK = "BENCHFIRSTPROMPT"
-LAST_MARK = "BENCHLASTPROMPT"
-API_KEY = "sk-ant-api03-aio-bench-key-0123456789abcdefghijKLMNOPQRSTuv"
-
-
-def real_session(root: Path) -> tuple[list[str], str, str]:
-    """Two `-p` turns of the real CLI against the stub; the file's lines, its cwd and id."""
-    cli = find_claude_cli()
-    if cli is None:
-        raise SystemExit(f"bench: {missing_cli_message()}")
-    work = root / "work" / "bench-repo.v1"
-    work.mkdir(parents=True)
-    config = root / "home" / ".claude"
-    config.mkdir(parents=True)
-    (root / "tmp").mkdir()
-    git = ["git", "-C", str(work), "-c", "user.name=bench", "-c", "user.email=b@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
-    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "start"], check=True)
-    session_id = str(uuid.uuid4())
-    with MessagesStub() as stub:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(root / "home"),
-            "LANG": "C.UTF-8",
-            "CLAUDE_CONFIG_DIR": str(config),
-            "ANTHROPIC_BASE_URL": stub.url,
-            "ANTHROPIC_API_KEY": API_KEY,
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-            "CLAUDE_CODE_TMPDIR": str(root / "tmp"),
-        }
-        for args in (("--session-id", session_id, FIRST_MARK), ("--resume", session_id, LAST_MARK)):
-            subprocess.run(
-                [str(cli), "-p", *args], cwd=work, env=env, check=True, timeout=60,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-    (path,) = (config / "projects").glob("*/*.jsonl")
-    return path.read_text().splitlines(keepends=True), str(work), session_id
-
-
-class SessionMaker:
-    """Session files of any size from the real file's lines."""
-
-    def __init__(self, lines: list[str], cwd: str, session_id: str) -> None:
-        first_user = next(i for i, line in enumerate(lines) if '"type":"user"' in line)
-        self.head = "".join(lines[: first_user + 1])
-        last_prompt = max(i for i, line in enumerate(lines) if '"type":"last-prompt"' in line)
-        self.tail = "".join(lines[last_prompt:])
-        self.body = [line for line in lines[first_user + 1 : last_prompt] if len(line) < 40_000]
-        self.cwd, self.session_id = cwd, session_id
-
-    def text(self, size: int, cwd: str, session_id: str, number: int) -> str:
-        tool_result = json.dumps({
-            "type": "user", "message": {"role": "user", "content": [{
-                "type": "tool_result", "tool_use_id": f"toolu_{number}",
-                "content": "result line\n" * 2700,
-            }]}, "cwd": self.cwd, "sessionId": self.session_id,
-        }) + "\n"  # fmt: skip
-        parts, total = [self.head], len(self.head) + len(self.tail)
-        index = 0
-        while total < size:
-            line = tool_result if index % 10 == 9 else self.body[index % len(self.body)]
-            index += 1
-            if total + len(line) > size + 1000 and len(line) > 1000:
-                continue  # a small file gets the small lines only
-            parts.append(line)
-            total += len(line)
-        parts.append(self.tail)
-        return (
-            "".join(parts)
-            .replace(self.cwd, cwd)
-            .replace(self.session_id, session_id)
-            .replace(FIRST_MARK, f"first prompt of bench session {number}")
-            .replace(LAST_MARK, f"last prompt of bench session {number}")
-        )
-
-
-def drop_from_cache(paths: list[Path]) -> None:
-    """Out of the page cache, these files only (their pages are clean once fsynced)."""
-    for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
-
-
-def write_files(config: Path, maker: SessionMaker) -> list[Path]:
-    rng = random.Random(11)
-    sizes = [MIN_SIZE, MAX_SIZE] + [
-        int(math.exp(rng.uniform(math.log(MIN_SIZE), math.log(MAX_SIZE)))) for _ in range(FILES - 2)
-    ]
-    paths = []
-    for number, size in enumerate(sizes):
-        cwd = f"/home/dev/project-{number % PROJECTS}.git/sub-dir"
-        folder = config / "projects" / re.sub(r"[^a-zA-Z0-9]", "-", cwd)
-        folder.mkdir(parents=True, exist_ok=True)
-        session_id = str(uuid.uuid4())
-        path = folder / f"{session_id}.jsonl"
-        with path.open("w") as out:
-            out.write(maker.text(size, cwd, session_id, number))
-            out.flush()
-            os.fsync(out.fileno())
-        paths.append(path)
-    return paths
 
 
 def timed(function) -> float:

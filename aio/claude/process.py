@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from aio.claude import hook_entry
+from aio.config.locations import socket_path
+
 HOOK_TIMEOUT_SECONDS = 10  # `aio hook` takes milliseconds; Claude's default wait is 60 s
 TITLE_CHARS = 80
 # CSI, OSC, charset and other ESC sequences: what a terminal does, not what it shows.
@@ -36,9 +39,10 @@ def claude_dir(home: Path) -> Path:
     return home / "claude"
 
 
-def hook_settings(python: str = sys.executable) -> dict:
-    """The `--settings` of a session: every hook in HOOK_EVENTS runs `aio hook`."""
-    command = shlex.join([python, "-m", "aio", "hook"])
+def hook_settings(socket_file: Path, python: str = sys.executable) -> dict:
+    """The `--settings` of a session: every hook in HOOK_EVENTS runs the hook entry as a
+    script, without site or the aio package (aio.claude.hook_entry), posting to `socket_file`."""
+    command = shlex.join([python, "-S", "-I", hook_entry.__file__, str(socket_file)])
     hook = {"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}
     return {"hooks": {event: [{"matcher": "*", "hooks": [hook]}] for event in HOOK_EVENTS}}
 
@@ -64,7 +68,7 @@ def write_settings(home: Path, number: int) -> Path:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / "settings.json"
     temp = folder / ".settings.json.tmp"
-    temp.write_text(json.dumps(hook_settings(), indent=2), encoding="utf-8")
+    temp.write_text(json.dumps(hook_settings(socket_path(home)), indent=2), encoding="utf-8")
     os.replace(temp, path)
     return path
 

@@ -12,7 +12,9 @@ POST   /claude/sessions/{ref}/send    {"text"}: a follow-up (a user line to a he
 GET    /claude/sessions/{ref}/transcript  ?after=N: its transcript from entry N (also for a
                                       session on disk that aio never ran)
 GET    /claude/sessions/{ref}/diff    `git status` and `git diff HEAD` of its worktree (else cwd)
-POST   /claude/hooks                  `aio hook`: {"aio_session", "hook_event_name", ...}
+POST   /claude/hooks                  a hook: {"aio_session", "hook_event_name", ...}
+POST   /claude/hooks/{N}              a hook as the hook entry forwards it: Claude's input as is
+                                      (?complete=1 when it is all of it)
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import re
 from aiohttp import web
 
 from aio.claude.headless import MAX_MESSAGE_BYTES
-from aio.claude.hook_entry import FIELDS, MAX_FIELD_CHARS
+from aio.claude.hook_entry import HEAD_BYTES
+from aio.claude.hook_input import FIELDS, MAX_FIELD_CHARS, hook_fields
 from aio.claude.process import HOOK_EVENTS
 from aio.claude.service import ClaudeService
 from aio.claude.worktree import session_diff
@@ -166,18 +169,33 @@ async def get_diff(request: web.Request) -> web.Response:
 
 
 async def post_hook(request: web.Request) -> web.Response:
+    """A hook as JSON: `{"aio_session", "hook_event_name", ...}`."""
     body = await read_json(request)
     number = body.get("aio_session")
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         raise RequestError("field 'aio_session': expected an aio session number")
-    event = body.get("hook_event_name")
+    fields = {name: _optional_text(body, name, MAX_FIELD_CHARS) for name in FIELDS}
+    return await _hook(request, number, fields)
+
+
+async def post_raw_hook(request: web.Request) -> web.Response:
+    """A hook as the hook entry forwards it: Claude's own input (at most HEAD_BYTES of it;
+    `complete=1` when that is all of it), for aio session N."""
+    raw = request.match_info["number"]
+    if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+        raise RequestError(f"path: '{raw[:40]}' is not an aio session number")
+    complete = request.query.get("complete", "0") == "1"
+    if request.content_length is None or request.content_length > HEAD_BYTES:
+        raise RequestError(f"body: expected at most {HEAD_BYTES} bytes with a Content-Length", 413)
+    head = await request.content.read(HEAD_BYTES)
+    return await _hook(request, int(raw), hook_fields(head, complete))
+
+
+async def _hook(request: web.Request, number: int, fields: dict) -> web.Response:
+    event = fields.get("hook_event_name")
     if event not in HOOK_EVENTS:
         shown = event[:60] if isinstance(event, str) else event
         raise RequestError(f"field 'hook_event_name': unknown hook event {shown!r}")
-    fields = {}
-    for name in FIELDS:
-        value = _optional_text(body, name, MAX_FIELD_CHARS)
-        fields[name] = value
     await _service(request).hook(number, event, fields)
     return web.json_response({"ok": True})
 
@@ -193,4 +211,5 @@ ROUTES = [
     web.get("/claude/sessions/{ref}/diff", get_diff),
     web.delete("/claude/sessions/{ref}", remove_session),
     web.post("/claude/hooks", post_hook),
+    web.post("/claude/hooks/{number}", post_raw_hook),
 ]

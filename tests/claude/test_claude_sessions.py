@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -22,6 +23,7 @@ from claude_harness import HOOK_EVENTS, ClaudeHome
 from core_harness import (
     AioHome,
     aio_command,
+    exchange,
     git,
     make_repo,
     run_reporting_heavy_imports,
@@ -29,7 +31,9 @@ from core_harness import (
 )
 from messages_stub import MessagesStub, Responder, echo_responder
 
+from aio.claude.process import hook_settings
 from aio.client.core_client import CoreError
+from aio.config.locations import socket_path
 
 JOB_COLS, JOB_ROWS = 120, 32  # a job's PTY size (aio.jobs.execution)
 
@@ -93,11 +97,17 @@ def end(proc: subprocess.Popen) -> None:
     proc.wait(10)
 
 
+def hook_command(home: Path) -> list[str]:
+    """The command a session's `--settings` give every hook (the hook entry as a script)."""
+    hooks = hook_settings(socket_path(home))["hooks"]
+    return shlex.split(hooks["Stop"][0]["hooks"][0]["command"])
+
+
 def run_hook(env: dict[str, str], payload: bytes) -> tuple[subprocess.CompletedProcess, float]:
-    """Run the real `aio hook` as Claude does (JSON on stdin); return it and its seconds."""
+    """Run the hook command as Claude does (JSON on stdin); return it and its seconds."""
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "aio", "hook"],
+        hook_command(Path(env["AIO_HOME"])),
         input=payload,
         capture_output=True,
         env=env,
@@ -138,7 +148,8 @@ def test_interactive_session_lives_by_its_hooks_stops_and_resumes(
     settings = json.loads((home.path / "claude" / str(number) / "settings.json").read_text())
     assert sorted(settings["hooks"]) == sorted(HOOK_EVENTS)
     (entry,) = settings["hooks"]["Notification"][0]["hooks"]
-    assert entry["command"].endswith(" -m aio hook")
+    assert shlex.split(entry["command"])[1:] == hook_command(home.path)[1:]
+    assert entry["command"].endswith(f"/aio/claude/hook_entry.py {home.path / 'core.sock'}")
     assert not (claude_home.config_dir / "settings.json").exists()  # the user's: untouched
 
     arrived, release, stub.responder = held_turns()
@@ -268,7 +279,7 @@ def test_bad_input_to_the_claude_routes_is_a_4xx(core: AioHome, tmp_path: Path) 
         ({"hook_event_name": "Stop"}, 400, "field 'aio_session': expected"),
         ({"aio_session": True, "hook_event_name": "Stop"}, 400, "field 'aio_session'"),
         ({"aio_session": 1, "hook_event_name": "Nope"}, 400, "unknown hook event 'Nope'"),
-        ({"aio_session": 1, "hook_event_name": 5}, 400, "unknown hook event 5"),
+        ({"aio_session": 1, "hook_event_name": 5}, 400, "'hook_event_name': expected a string"),
         ({"aio_session": 1, "hook_event_name": "Stop", "cwd": 3}, 400, "field 'cwd'"),
         ({"aio_session": 99, "hook_event_name": "Stop"}, 404, "no claude session 99"),
     ]
@@ -276,6 +287,19 @@ def test_bad_input_to_the_claude_routes_is_a_4xx(core: AioHome, tmp_path: Path) 
         with pytest.raises(CoreError) as refused:
             core.request("POST", "/claude/hooks", body)
         assert refused.value.status == status and message in str(refused.value), body
+    # The hook entry's raw form: Claude's own bytes, for the session named in the path.
+    for path, body, answer in [
+        ("/claude/hooks/abc", b"{}", b"400 Bad Request"),
+        ("/claude/hooks/0", b"{}", b"400 Bad Request"),
+        ("/claude/hooks/99?complete=1", b'{"hook_event_name": "Stop"}', b"no claude session 99"),
+        ("/claude/hooks/1?complete=1", b"not json", b"unknown hook event None"),
+        ("/claude/hooks/1", b"y" * 70_000, b"413"),
+    ]:
+        head = f"POST {path} HTTP/1.1\r\nHost: aio\r\nContent-Length: {len(body)}\r\n"
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(str(core.path / "core.sock"))
+            got = exchange(sock, head.encode() + b"Connection: close\r\n\r\n" + body)
+        assert answer in got and not got.startswith(b"HTTP/1.1 5"), (path, got[:300])
     for method, path, message in [
         ("GET", "/claude/sessions/99", "no claude session 99"),
         ("GET", "/claude/sessions/not-an-id", "no claude session with id 'not-an-id'"),
@@ -441,6 +465,19 @@ def test_claude_help_and_the_hook_start_no_core_and_import_nothing_heavy(home: A
     for args in (("hook",), ("claude", "ls", "--help")):
         result = run_reporting_heavy_imports(env, *args)
         assert result.returncode == 0, result.stderr
+    # What a session's hooks run imports no aio, no site, not even json: (almost) only itself.
+    hook = subprocess.run(
+        [*hook_command(home.path)[:1], "-X", "importtime", *hook_command(home.path)[1:]],
+        input=b'{"hook_event_name": "Stop"}',
+        capture_output=True,
+        env=env,
+        timeout=30,
+    )
+    assert hook.returncode == 0 and hook.stdout == b""
+    imported = {line.rsplit("|", 1)[-1].strip() for line in hook.stderr.decode().splitlines()}
+    assert "_socket" in imported, imported  # it did try to post
+    assert not imported & {"json", "re", "socket", "contextlib", "site", "aio"}, imported
+    assert not [name for name in imported if name.startswith("aio.")], imported
     assert not home.client().is_running(), "help and hooks must not start the core"
 
 
