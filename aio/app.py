@@ -79,8 +79,14 @@ class AioApp(DomainRecords, App):
         config: Config | None = None,
         clock: Callable[[], float] = time.time,
         jobs: list[dict] | None = None,
+        screen: str | None = None,
+        records: dict[str, list[dict]] | None = None,
     ) -> None:
-        """`jobs`, if given, is a fresh `GET /jobs` to draw before the event stream is up."""
+        """`jobs`, if given, is a fresh `GET /jobs` to draw before the event stream is up;
+        `screen` names the mode to open on (default: jobs), and `records` may hold that
+        screen's fresh list, to draw at once too ("claude_sessions" or "worklets")."""
+        if screen is not None:
+            self.DEFAULT_MODE = screen  # read by App.__init__
         super().__init__()
         self.home = home
         self.config = config or Config()
@@ -91,8 +97,9 @@ class AioApp(DomainRecords, App):
         self.jobs: dict[int, dict] = {job["id"]: job for job in jobs or []}
         self.tasks: list[dict] = []
         self.task_errors: dict[str, str] = {}
-        self.claude_sessions: dict[int, dict] = {}
-        self.worklets: dict[int, dict] = {}
+        records = records or {}
+        self.claude_sessions = {s["id"]: s for s in records.get("claude_sessions", [])}
+        self.worklets = {w["id"]: w for w in records.get("worklets", [])}
         self.connected = False
         self.core_signal: Signal[messages.Message] = Signal(self, "core")
 

@@ -7,7 +7,8 @@ import sys
 USAGE = """\
 usage: aio [VERB] [ARGS...]
 
-  aio                      open the dashboard (starts the core if needed)
+  aio [--screen NAME]      open the dashboard (starts the core if needed), on the Jobs screen
+                           or on NAME: jobs, todos, clis, claude, worklets
   aio run FILE [--var K=V ...] [--wait]
                            queue a task file as a job; --wait streams it and exits with its code
   aio ls [--json]          list jobs
@@ -54,17 +55,35 @@ VERBS = {
 }
 
 
-def open_dashboard() -> int:
-    """Open the dashboard, starting the core first if none is running."""
+SCREENS = ("jobs", "todos", "clis", "claude", "worklets")
+# What the dashboard can draw in its first frame, fetched before it starts (as the jobs are).
+FIRST_RECORDS = {
+    "claude": ("claude_sessions", "/claude/sessions", "sessions"),
+    "worklets": ("worklets", "/worklets", "worklets"),
+}
+
+
+def open_dashboard(argv: list[str] | None = None) -> int:
+    """Open the dashboard (`[--screen NAME]`), starting the core first if none is running."""
     from aio.client.arguments import fail
     from aio.client.core_client import CoreUnavailable, connect
     from aio.config.locations import aio_home
     from aio.config.settings import ConfigError, load_config
 
+    screen = None
+    if argv:
+        if argv[0] not in ("--screen", "-s") or len(argv) != 2 or argv[1] not in SCREENS:
+            return fail(f"usage: aio [--screen {'|'.join(SCREENS)}]")
+        screen = argv[1]
     home = aio_home()
     try:
         config = load_config(home)
-        jobs = connect().request("GET", "/jobs")["jobs"]
+        core = connect()
+        jobs = core.request("GET", "/jobs")["jobs"]
+        records = {}
+        if screen in FIRST_RECORDS:
+            name, path, key = FIRST_RECORDS[screen]
+            records[name] = core.request("GET", path)[key]
     except ConfigError as exc:
         return fail(str(exc))
     except CoreUnavailable as exc:
@@ -82,15 +101,15 @@ def open_dashboard() -> int:
                 f"{config_path(home)}: [keymap]: unknown binding id '{unknown[0]}' (known: {known})"
             )
     # The first frame shows these jobs; the live event stream follows it.
-    AioApp(home, config, jobs=jobs).run()
+    AioApp(home, config, jobs=jobs, screen=screen, records=records).run()
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one `aio` command; returns its exit code."""
     args = sys.argv[1:] if argv is None else argv
-    if not args:
-        return open_dashboard()
+    if not args or args[0] in ("--screen", "-s"):
+        return open_dashboard(args)
     verb, rest = args[0], args[1:]
     if verb in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)

@@ -1,6 +1,7 @@
 """The core's Claude sessions API (on the unix socket).
 
-GET    /claude/sessions               aio's sessions, oldest first
+GET    /claude/sessions               aio's sessions, oldest first (?all=1: every session on
+                                      disk too, and `index`: its file count and cold build time)
 POST   /claude/sessions               {"cwd", "model"?, "prompt"?, "worktree"?, "base"?}: start an
                                       interactive session (`note` says why it is queued)
 GET    /claude/sessions/{ref}         one session (aio number or Claude session id)
@@ -76,7 +77,9 @@ async def list_sessions(request: web.Request) -> web.Response:
     """aio's sessions; with `?all=1` every session on disk too."""
     service = _service(request)
     if request.query.get("all") in ("1", "true", "yes"):
-        return web.json_response({"sessions": await service.list_all()})
+        sessions = await service.list_all()
+        index = {"files": len(service.disk.sessions()), "build_seconds": service.disk.build_seconds}
+        return web.json_response({"sessions": sessions, "index": index})
     return web.json_response({"sessions": [s.to_dict() for s in service.list()]})
 
 

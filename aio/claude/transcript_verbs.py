@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import sys
 import time
-from urllib.parse import quote
 
 from aio.claude.transcript_text import format_entry
 from aio.client.arguments import fail, parser, reports_core_errors
 from aio.client.core_client import connect
+from aio.client.paths import segment
 from aio.text.printable import printable
 
 POLL_SECONDS = 0.2  # how often `send --wait` looks for the reply
 
 
 def _path(ref: str, tail: str) -> str:
-    return f"/claude/sessions/{quote(ref, safe='')}/{tail}"
+    return f"/claude/sessions/{segment(ref)}/{tail}"
 
 
 @reports_core_errors
@@ -52,7 +52,7 @@ def cmd_send(argv: list[str]) -> int:
     args = p.parse_args(argv)
     client = connect()
     if args.wait:
-        session = client.request("GET", f"/claude/sessions/{quote(args.id, safe='')}")["session"]
+        session = client.request("GET", f"/claude/sessions/{segment(args.id)}")["session"]
         if session["mode"] != "headless":
             return fail(f"--wait: claude session {session['id']} is interactive, not headless")
     answer = client.request("POST", _path(args.id, "send"), {"text": " ".join(args.text)})

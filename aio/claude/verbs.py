@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-from urllib.parse import quote
 
-from aio.claude.transcript_verbs import cmd_send, cmd_show
 from aio.client.arguments import fail, parser, reports_core_errors, run_subverb
 from aio.client.core_client import connect
+from aio.client.paths import segment
+from aio.text.json_list import write_json_list
 
 USAGE = """\
 usage: aio claude new [--cwd DIR] [--worktree [--base BRANCH]] [--headless] [--model M]
@@ -46,8 +45,15 @@ LIST_FIELDS = (
 )
 
 
+def _transcript_verb(name: str, argv: list[str]) -> int:
+    """`send` and `show`, imported only when run (they are not on `ls`'s path)."""
+    from aio.claude import transcript_verbs
+
+    return getattr(transcript_verbs, name)(argv)
+
+
 def _quote(ref: str) -> str:
-    return quote(ref, safe="")
+    return segment(ref)
 
 
 @reports_core_errors
@@ -108,8 +114,7 @@ def cmd_ls(argv: list[str]) -> int:
     path = "/claude/sessions?all=1" if args.all else "/claude/sessions"
     sessions = connect().request("GET", path)["sessions"]
     if args.json:
-        json.dump([{k: s.get(k) for k in LIST_FIELDS} for s in sessions], sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        write_json_list([{k: s.get(k) for k in LIST_FIELDS} for s in sessions])
         return 0
     if not sessions:
         print("no claude sessions (start one: aio claude new)")
@@ -188,8 +193,8 @@ SUBVERBS = {
     "stop": cmd_stop,
     "resume": cmd_resume,
     "rm": cmd_rm,
-    "send": cmd_send,
-    "show": cmd_show,
+    "send": lambda argv: _transcript_verb("cmd_send", argv),
+    "show": lambda argv: _transcript_verb("cmd_show", argv),
 }
 
 

@@ -7,9 +7,9 @@ imported only where they are opened.
 
 from __future__ import annotations
 
+import _socket  # the C module: `socket` imports enum, selectors and more, on every CLI call
 import json
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -51,13 +51,13 @@ class CoreClient:
         self.timeout = timeout  # per socket operation
         self.connect_timeout = connect_timeout
 
-    def _connect(self) -> socket.socket:
+    def _connect(self) -> _socket.socket:
         """A connected socket. With a timeout set, a unix socket's connect() does not wait:
         a full listen backlog answers EAGAIN at once, so that is retried until a deadline."""
         deadline = time.monotonic() + self.connect_timeout
         pause = 0.001
         while True:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
             sock.settimeout(self.timeout)
             try:
                 sock.connect(self.socket)

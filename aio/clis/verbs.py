@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from aio.client.refusal import fail  # not .arguments: `aio cli ID` must not pay for argparse
+from aio.text.json_list import write_json_list
 
 HELPERS = ("list", "which", "doctor", "upgrade", "uninstall", "run")
 CLI_USAGE = """\
@@ -130,7 +131,7 @@ def _list(home, catalog, dev_roots, args) -> int:
 
     tools = list_tools(home, dev_roots)
     if args.json:
-        json.dump([t.to_dict() for t in tools], sys.stdout, indent=1)
+        write_json_list([t.to_dict() for t in tools])
         sys.stdout.write("\n")
         return 0
     if not tools:

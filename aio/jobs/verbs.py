@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
 
 from aio.client.arguments import fail, parser, reports_core_errors
 from aio.client.core_client import connect
+from aio.client.paths import segment
 from aio.config.locations import aio_home
+from aio.text.json_list import write_json_list
 from aio.text.printable import printable
 
 
@@ -77,8 +78,7 @@ def cmd_ls(argv: list[str]) -> int:
     args = p.parse_args(argv)
     jobs = connect().request("GET", "/jobs")["jobs"]
     if args.json:
-        json.dump(jobs, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        write_json_list(jobs)
         return 0
     from aio.jobs.display import jobs_table
 
@@ -168,9 +168,7 @@ def _each_job(verb: str, description: str, path: str, method: str):
 
 
 def _quote(ref: str) -> str:
-    from urllib.parse import quote
-
-    return quote(ref, safe="")
+    return segment(ref)
 
 
 cmd_kill = _each_job("kill", "Kill running jobs or cancel queued ones.", "/jobs/{ref}/kill", "POST")

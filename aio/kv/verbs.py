@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
-from urllib.parse import quote
 
 from aio.client.arguments import fail, parser, reports_core_errors
 from aio.client.core_client import CoreError, connect
+from aio.client.paths import segment
 
 USAGE = """\
 usage: aio kv WORKLET get KEY [-n NAMESPACE]
@@ -32,7 +32,7 @@ COMMANDS = ("get", "set", "rm", "ls", "export", "import")
 
 
 def _call(worklet: str, method: str, params: dict) -> dict:
-    path = f"/kv/worklets/{quote(worklet, safe='')}/{method}"
+    path = f"/kv/worklets/{segment(worklet)}/{method}"
     return connect().request("POST", path, params)
 
 

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from aio.screens import messages
 from aio.screens.claude_forms import ConfirmScreen, NewSessionScreen, RemoveScreen, SendScreen
@@ -19,6 +19,7 @@ from aio.screens.job_preview import PreviewScreen
 from aio.screens.log_view import LogScreen
 from aio.widgets.claude_table import ClaudeTable, session_key
 from aio.widgets.command_bar import CommandBar
+from aio.widgets.footer import KeysFooter
 from aio.widgets.terminal import TerminalView
 from aio.widgets.transcript_view import TranscriptView
 
@@ -79,7 +80,7 @@ class ClaudeScreen(PreviewScreen):
             yield TerminalView(id="preview")
             yield TranscriptView(id="claude-transcript")
         yield CommandBar(BAR_PLACEHOLDER, id="command-bar")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> ClaudeTable:

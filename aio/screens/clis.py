@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from aio.client.core_client import CoreError, CoreUnavailable
 from aio.widgets.command_bar import CommandBar
+from aio.widgets.footer import KeysFooter
 
 
 class RunArgumentsScreen(ModalScreen[list[str] | None]):
@@ -107,7 +108,7 @@ class ClisScreen(Screen):
         yield Header(show_clock=False)
         yield DataTable(cursor_type="row", zebra_stripes=True, id="cli-table")
         yield CommandBar(id="command-bar")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

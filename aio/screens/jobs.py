@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Header
 
 from aio.screens.job_preview import PreviewScreen
 from aio.widgets.command_bar import CommandBar
+from aio.widgets.footer import KeysFooter
 from aio.widgets.job_table import JobTable
 from aio.widgets.terminal import TerminalView
 
@@ -40,7 +41,7 @@ class JobsScreen(PreviewScreen):
             yield JobTable(clock=self.app.clock, id="job-table")
             yield TerminalView(id="preview")
         yield CommandBar(id="command-bar")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> JobTable:

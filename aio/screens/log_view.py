@@ -16,9 +16,10 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from aio.text.printable import printable
+from aio.widgets.footer import KeysFooter
 
 MAX_LOG_BYTES = 16 * 1024 * 1024
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
@@ -134,7 +135,7 @@ class LogScreen(Screen):
         yield Label(self.title_line, id="log-title", markup=False)
         yield LogView(self.lines, id="log-view")
         yield Input(placeholder="search (enter: next match)", id="log-search")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         view = self.query_one(LogView)

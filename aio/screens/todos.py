@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from aio.client.core_client import CoreError, CoreUnavailable
 from aio.widgets.command_bar import CommandBar
+from aio.widgets.footer import KeysFooter
 from aio.widgets.todo_table import TodoTable, todo_cells
 
 __all__ = ["TodoTable", "TodosScreen", "todo_cells"]
@@ -41,7 +42,7 @@ class TodosScreen(Screen):
         yield Header(show_clock=False)
         yield TodoTable(id="todo-table")
         yield CommandBar(id="command-bar")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> TodoTable:

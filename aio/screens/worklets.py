@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static, Tree
+from textual.widgets import DataTable, Header, Static, Tree
 
 from aio.screens import messages
 from aio.screens.claude_forms import ConfirmScreen, SendScreen
@@ -19,6 +19,7 @@ from aio.screens.job_preview import PreviewScreen
 from aio.screens.worklet_forms import NewWorkletScreen, RemoveWorkletScreen
 from aio.text.printable import printable
 from aio.widgets.command_bar import CommandBar
+from aio.widgets.footer import KeysFooter
 from aio.widgets.terminal import TerminalView
 from aio.widgets.worklet_table import WorkletTable
 
@@ -80,7 +81,7 @@ class WorkletsScreen(PreviewScreen):
                 with VerticalScroll(id="kv-value-box"):
                     yield Static("select a key", id="kv-value", markup=False)
         yield CommandBar(id="command-bar")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> WorkletTable:

@@ -9,6 +9,7 @@ import json
 import sys
 from datetime import datetime
 
+from aio.text.json_list import write_json_list
 from aio.text.printable import printable
 
 USAGE = """\
@@ -118,8 +119,7 @@ def _print_list(book, show_all: bool, as_json: bool) -> int:
     todos = book.list(include_completed=show_all)
     now = book.clock()
     if as_json:
-        # One write of compact JSON: indent's pure-Python encoder is 2x slower on long lists.
-        sys.stdout.write(json.dumps([t.to_dict(now) for t in todos]) + "\n")
+        write_json_list([t.to_dict(now) for t in todos])
         return 0
     if not todos:
         print("no todos" if show_all else "no open todos (aio t +Title 2h adds one)")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-from urllib.parse import quote
 
 from aio.client.arguments import fail, parser, reports_core_errors, run_subverb
 from aio.client.core_client import connect
+from aio.client.paths import segment
+from aio.text.json_list import write_json_list
 
 USAGE = """\
 usage: aio wl add REPO [--branch B] [--name N] [--env K=V ...] [--wait]
@@ -36,7 +36,7 @@ WAIT_SLICE = 50.0  # seconds per wait request (under the client's socket timeout
 
 
 def _path(ref: str, action: str = "") -> str:
-    return f"/worklets/{quote(ref, safe='')}" + (f"/{action}" if action else "")
+    return f"/worklets/{segment(ref)}" + (f"/{action}" if action else "")
 
 
 def _line(worklet: dict) -> str:
@@ -108,7 +108,7 @@ def cmd_ls(argv: list[str]) -> int:
     args = p.parse_args(argv)
     worklets = connect().request("GET", "/worklets")["worklets"]
     if args.json:
-        json.dump([{k: w.get(k) for k in LIST_FIELDS} for w in worklets], sys.stdout, indent=1)
+        write_json_list([{k: w.get(k) for k in LIST_FIELDS} for w in worklets])
         sys.stdout.write("\n")
         return 0
     if not worklets:

@@ -192,3 +192,21 @@ def test_a_job_that_ends_during_an_attach_leaves_its_last_screen_until_a_key(
         "the dashboard after the key, with the job done",
     )
     quit_dashboard(tmux)
+
+
+def test_the_dashboard_opens_on_the_screen_named_and_refuses_an_unknown_one(
+    ui_home: Path, tmux: TmuxTerminal, served_core: ServedCore
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIO_", "TMUX"))}
+    env["AIO_HOME"] = str(ui_home)
+    refused = subprocess.run(
+        [*aio_command(), "--screen", "nope"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 2
+    assert refused.stderr == "aio: usage: aio [--screen jobs|todos|clis|claude|worklets]\n"
+    dashboard = shlex.join(["env", f"AIO_HOME={ui_home}", *aio_command(), "--screen", "claude"])
+    tmux.start(dashboard, env)
+    screen = tmux.wait_text("Press n to start a session", timeout=60)  # the Claude screen's
+    assert "All on disk" in screen.splitlines()[-1]  # its keys in the footer
+    tmux.press("1")
+    tmux.wait_for(dashboard_shown, "the Jobs screen")
