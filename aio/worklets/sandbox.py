@@ -12,12 +12,26 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import sys
 from pathlib import Path
 
 
 def bwrap_path() -> str | None:
     """The `bwrap` on PATH, if any."""
     return shutil.which("bwrap")
+
+
+def _kept_under_tmp() -> list[str]:
+    """What a worklet runs with that a private /tmp would hide: this interpreter (a venv made
+    under /tmp, say) and the aio package (for `aio.kv`), shown again read-only."""
+    import aio
+
+    wanted = {sys.prefix, sys.base_prefix, str(Path(aio.__file__).resolve().parents[1])}
+    kept = []
+    for path in sorted(str(Path(p).resolve()) for p in wanted):
+        if path.startswith("/tmp/") and not any(path.startswith(k + "/") for k in kept):
+            kept.append(path)
+    return [arg for path in kept for arg in ("--ro-bind", path, path)]
 
 
 def sandbox_argv(bwrap: str, home: Path, folder: Path, cwd: Path) -> list[str]:
@@ -29,6 +43,7 @@ def sandbox_argv(bwrap: str, home: Path, folder: Path, cwd: Path) -> list[str]:
         "--dev", "/dev",
         "--proc", "/proc",
         "--tmpfs", "/tmp",
+        *_kept_under_tmp(),
         "--tmpfs", str(home),  # hides the core's socket, the database and every other worklet
         "--bind", str(folder), str(folder),
         "--remount-ro", str(home),  # the empty stand-in, not the worklet's folder in it
