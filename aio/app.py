@@ -23,55 +23,37 @@ from aio.client.core_client import CoreError, CoreUnavailable
 from aio.config.locations import socket_path
 from aio.config.settings import Config
 from aio.screens import messages
-from aio.screens.claude import ClaudeScreen, start_session
-from aio.screens.clis import ClisScreen
 from aio.screens.domain_records import DomainRecords
 from aio.screens.job_actions import JobActions
-from aio.screens.jobs import JobsScreen
-from aio.screens.palette import palette_commands
-from aio.screens.todo_actions import TodoActions
-from aio.screens.todos import TodosScreen
-from aio.screens.worklets import WorkletsScreen
+from aio.screens.registry import SCREENS
+from aio.screens.table_moves import MOVE_BINDINGS, TableMoves
+from aio.screens.wording import dashboard_wording
 from aio.widgets.command_bar import CommandBar
-from aio.widgets.command_grammar import (
-    Attach,
-    ClaudeNew,
-    Clear,
-    Empty,
-    Invalid,
-    Kill,
-    Menu,
-    OpenWeb,
-    Quit,
-    Run,
-    ShowLog,
-    Todo,
-)
+
+# The screens (aio/screens/registry.py), each imported when first shown.
+SCREEN_BINDINGS = [
+    Binding(entry.keys, f"switch_mode('{entry.mode}')", entry.title, id=entry.binding_id)
+    for entry in SCREENS
+]
 
 
-class AioApp(DomainRecords, App):
+class AioApp(TableMoves, DomainRecords, App):
     """The aio dashboard."""
 
     TITLE = "aio"
     CSS_PATH = ["styles/app.tcss"]
-    MODES = {
-        "jobs": JobsScreen,
-        "todos": TodosScreen,
-        "clis": ClisScreen,
-        "claude": ClaudeScreen,
-        "worklets": WorkletsScreen,
-    }
+    MODES = {entry.mode: entry.build for entry in SCREENS}
     DEFAULT_MODE = "jobs"
     BINDINGS = [
-        Binding("1,j", "switch_mode('jobs')", "Jobs", id="app.jobs"),
-        Binding("2,t", "switch_mode('todos')", "Todos", id="app.todos"),
-        Binding("3", "switch_mode('clis')", "CLIs", id="app.clis"),
-        # Not in the footer: the Jobs screen's keys fill 120 columns (palette: "Go to Claude").
-        Binding("4", "switch_mode('claude')", "Claude", show=False, id="app.claude"),
-        Binding("5", "switch_mode('worklets')", "Worklets", show=False, id="app.worklets"),
+        *SCREEN_BINDINGS,
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("S", "start_core", "Start core", id="app.start-core"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-now"),
+        *MOVE_BINDINGS,
     ]
+    # The footer leaves out keys that do not fit the terminal's width, but never these.
+    FOOTER_KEEP = ("app.help", "app.quit", "app.start-core")
 
     def __init__(
         self,
@@ -88,12 +70,15 @@ class AioApp(DomainRecords, App):
         if screen is not None:
             self.DEFAULT_MODE = screen  # read by App.__init__
         super().__init__()
+        from aio.screens.first_frame import first_frame_classes, preload_default_css
+
+        preload_default_css(self, first_frame_classes())
         self.home = home
         self.config = config or Config()
         self.clock = clock
         self.core = AsyncCoreClient(home)
         self.actions = JobActions(self)
-        self.todo_actions = TodoActions(self)
+        self._todo_actions = None
         self.jobs: dict[int, dict] = {job["id"]: job for job in jobs or []}
         self.tasks: list[dict] = []
         self.task_errors: dict[str, str] = {}
@@ -101,13 +86,25 @@ class AioApp(DomainRecords, App):
         self.claude_sessions = {s["id"]: s for s in records.get("claude_sessions", [])}
         self.worklets = {w["id"]: w for w in records.get("worklets", [])}
         self.connected = False
+        self.core_down = False  # the core went away (not: not yet connected)
+        self._starting_core = False
         self.core_signal: Signal[messages.Message] = Signal(self, "core")
+
+    @property
+    def todo_actions(self):
+        """`t ...` of the command bar (the todo grammar is imported when first used)."""
+        if self._todo_actions is None:
+            from aio.screens.todo_actions import TodoActions
+
+            self._todo_actions = TodoActions(self)
+        return self._todo_actions
 
     def on_mount(self) -> None:
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         self._show_core_state("connecting…")
-        self.watch_core()
+        # The first frame draws the jobs `aio` fetched; the event stream is opened after it.
+        self.call_after_refresh(self.watch_core)
 
     async def on_unmount(self) -> None:
         await self.core.close()
@@ -169,23 +166,31 @@ class AioApp(DomainRecords, App):
     @on(messages.CoreConnected)
     def _connected(self, message: messages.CoreConnected) -> None:
         self.connected = True
+        self.core_down = False
         self.jobs = {job["id"]: job for job in message.jobs}
         self.tasks = message.tasks
         self.task_errors = dict(message.task_errors)
         self._show_core_state()
         self.core_signal.publish(message)
+        self.refresh_bindings()
         self.load_claude_sessions()
         self.load_worklets()
 
     @on(messages.CoreDisconnected)
     def _disconnected(self, message: messages.CoreDisconnected) -> None:
         self.connected = False
+        self.core_down = True
         self.jobs = {}
         self.claude_sessions = {}
         self.worklets = {}
-        self._show_core_state("DOWN — waiting for it to come back")
-        self.notify(f"the core is down: {message.reason}", severity="error", title="aio")
+        self._show_core_state("DOWN — S starts it again")
+        self.notify(
+            f"the core is down: {message.reason}\nS starts it again",
+            severity="error",
+            title="aio",
+        )
         self.core_signal.publish(message)
+        self.refresh_bindings()  # S shows in the footer while the core is down
 
     @on(messages.JobChanged)
     def _job_changed(self, message: messages.JobChanged) -> None:
@@ -221,6 +226,43 @@ class AioApp(DomainRecords, App):
         self.bell()
         self.notify(message.text, title="todo", severity="warning", timeout=15)
 
+    # Keys of the app: help, starting the core
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start_core":
+            return self.core_down  # shown, and bound, only while the core is down
+        return super().check_action(action, parameters)
+
+    def action_help(self) -> None:
+        """The keys of the current screen and the command bar's grammar."""
+        from aio.screens.help import HelpScreen
+        from aio.screens.registry import screen_entry
+
+        entry = screen_entry(self.current_mode)
+        screen = self.screen
+        name = entry.title if entry is not None and screen is self.screen_stack[0] else ""
+        title = f"Keys of the {name} screen" if name else "Keys of this screen"
+        self.push_screen(HelpScreen(screen, title))
+
+    @work(thread=True, exclusive=True, group="start-core")
+    def action_start_core(self) -> None:
+        """Start the core again (as `aio` does when none runs); the event worker, waiting
+        for its socket, reconnects."""
+        from aio.client.core_client import start_core
+
+        if self.connected or self._starting_core:
+            return
+        self._starting_core = True
+        self.call_from_thread(self.notify, "starting the core…", title="aio", timeout=3)
+        try:
+            start_core(self.home)
+        except (CoreError, CoreUnavailable, OSError) as exc:
+            self.call_from_thread(
+                self.notify, f"cannot start the core: {exc}", severity="error", title="aio"
+            )
+        finally:
+            self._starting_core = False
+
     def _show_core_state(self, state: str | None = None) -> None:
         if state is None:
             running = sum(1 for j in self.jobs.values() if j["status"] == "running")
@@ -236,22 +278,41 @@ class AioApp(DomainRecords, App):
 
     async def run_command(self, command) -> None:
         """Carry out one parsed command-bar command."""
+        from aio.widgets.command_grammar import (
+            Attach,
+            ClaudeNew,
+            Clear,
+            Empty,
+            Invalid,
+            Kill,
+            Menu,
+            OpenWeb,
+            Quit,
+            Run,
+            ShowLog,
+            Todo,
+        )
+
         match command:
             case Empty():
                 pass
             case Invalid(message=message, hint=hint):
                 self.notify(f"{message}\n{hint}", severity="warning", title="command")
             case Attach(job=ref):
+                self._select_job(ref)
                 await self.actions.attach(ref)
             case Run(task=name):
                 await self.run_task_named(name)
             case Clear(job=ref):
                 await self.actions.remove(ref)
             case Kill(job=ref):
+                self._select_job(ref)
                 await self.actions.kill(ref)
             case ShowLog(job=ref):
+                self._select_job(ref)
                 self.open_log(ref)
             case OpenWeb(job=ref):
+                self._select_job(ref)
                 await self.actions.open_web(ref)
             case Todo(text=text):
                 await self.todo_actions.run(text)
@@ -259,12 +320,26 @@ class AioApp(DomainRecords, App):
                 body = {"cwd": os.getcwd(), "headless": headless}
                 if prompt:
                     body["prompt"] = prompt
+                from aio.screens.claude import start_session
+
                 await start_session(self, body)
                 self.switch_mode("claude")
             case Menu():
                 self.action_menu()
             case Quit():
                 self.exit()
+
+    def _select_job(self, ref: str) -> None:
+        """Select the job a command names (by number or name) on the Jobs screen, so the
+        next key acts on what is shown."""
+        ref = ref.strip().removeprefix("#")
+        job_id = int(ref) if ref.isdigit() else None
+        if job_id is None:
+            named = [j["id"] for j in self.jobs.values() if j["name"] == ref]
+            job_id = max(named) if named else None
+        select = getattr(self.screen, "select_job", None)
+        if job_id is not None and select is not None:
+            select(job_id)
 
     async def run_task_named(self, name: str) -> None:
         found = self.actions.find_task(name)
@@ -316,9 +391,12 @@ class AioApp(DomainRecords, App):
         try:
             return await self.core.request(method, path, body)
         except (CoreError, CoreUnavailable) as exc:
-            self.notify(str(exc), severity="error", title=title)
+            kill = self.config.keymap.get("jobs.kill", "K")
+            self.notify(dashboard_wording(str(exc), kill=kill), severity="error", title=title)
             return None
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from aio.screens.palette import palette_commands
+
         yield from super().get_system_commands(screen)
         yield from palette_commands(self, screen)

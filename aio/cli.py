@@ -8,27 +8,33 @@ USAGE = """\
 usage: aio [VERB] [ARGS...]
 
   aio [--screen NAME]      open the dashboard (starts the core if needed), on the Jobs screen
-                           or on NAME: jobs, todos, clis, claude, worklets
+                           or on NAME: jobs, todos, clis, claude, worklets, flows
   aio run FILE [--var K=V ...] [--wait]
                            queue a task file as a job; --wait streams it and exits with its code
   aio ls [--json]          list jobs
-  aio log N [-f]           the complete output of job N (-f: follow until it ends)
+  aio log N [-f|--plain]   job N's output as its terminal got it (-f: follow until it ends;
+                           --plain: text for reading, with step markers)
   aio a N|NAME             attach this terminal to a job (ctrl-] detaches)
   aio web [N]              a one-time link to the jobs page or job N in a browser
   aio t [+TITLE 2h | done N | rm N] [--json]
                            todos with real and virtual deadlines (aio t --help)
-  aio install PATH|cli_ID  install an external CLI (a folder, or from the CLI catalog)
-  aio cli ID [-- ARGS]     run an installed CLI (aio cli list, which, doctor, upgrade, uninstall)
+  aio install PATH|cli_ID [--shim]
+                           install an external CLI (a folder, or from the CLI catalog); --shim
+                           also puts its binary_name on PATH (~/.local/bin, or --bin DIR)
+  aio cli ID [-- ARGS]     run an installed CLI (aio cli list, which, doctor, upgrade, uninstall,
+                           shim)
   aio claude new|ls|send|show|stop|resume|rm
                            Claude Code sessions, each one a job (aio claude --help)
   aio wl add REPO|ls|open|logs|stop|rm|pull|prompt|pr
                            worklets: git repos built and run on a loopback port (aio wl --help)
   aio kv WORKLET get|set|rm|ls|export|import
                            a worklet's key-value store (aio kv --help)
+  aio flow ls|dispatch|events|runs|show|replay|cancel
+                           flows: events that run flow.toml steps as jobs (aio flow --help)
   aio kill N ...           kill running or cancel queued jobs
   aio rm N ...             remove finished jobs, their folders and worktrees
   aio serve                run the core in the foreground
-  aio stop                 stop the core (running jobs are killed)
+  aio stop [--force]       stop the core; with running jobs it asks first (--force: kill them)
 
 Every verb takes --help. Jobs are named by number or by name.
 State lives under $AIO_HOME (default: the platform's user data folder).
@@ -51,11 +57,12 @@ VERBS = {
     "claude": ("aio.claude.verbs", "cmd_claude"),
     "wl": ("aio.worklets.verbs", "cmd_wl"),
     "kv": ("aio.kv.verbs", "cmd_kv"),
+    "flow": ("aio.flows.verbs", "cmd_flow"),
     "hook": ("aio.claude.hook_entry", "cmd_hook"),  # run by Claude Code, not by people
 }
 
 
-SCREENS = ("jobs", "todos", "clis", "claude", "worklets")
+SCREENS = ("jobs", "todos", "clis", "claude", "worklets", "flows")  # aio/screens/registry.py
 # What the dashboard can draw in its first frame, fetched before it starts (as the jobs are).
 FIRST_RECORDS = {
     "claude": ("claude_sessions", "/claude/sessions", "sessions"),
@@ -123,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if target is None:
         sys.stderr.write(f"aio: unknown verb '{verb}' (try: {', '.join(VERBS)})\n")
         return 2
-    import importlib
-
-    module = importlib.import_module(target[0])
+    module = __import__(target[0], fromlist=[target[1]])  # not importlib: it loads warnings
     try:
         return getattr(module, target[1])(rest)
     except KeyboardInterrupt:

@@ -20,6 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# An installed program starts from bytecode (pip compiles it at install); with this set (as it
+# is in some sandboxes) every measured `aio` would compile aio's modules from source instead.
+BYTECODE_WAS_OFF = os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None
 FINISHED = ("done", "failed", "killed", "timeout", "lost")
 
 
@@ -39,6 +42,8 @@ def header(title: str) -> None:
     print(f"== {title} ==", flush=True)
     print(f"python {sys.version.split()[0]} ({sys.executable}); aio: {aio_exe()}", flush=True)
     print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}", flush=True)
+    if BYTECODE_WAS_OFF:
+        print("PYTHONDONTWRITEBYTECODE was set: unset for the measured processes", flush=True)
 
 
 def goal(description: str, met: bool) -> None:
@@ -224,7 +229,7 @@ class Core:
         try:
             if self.proc is not None and self.proc.poll() is None:
                 with contextlib.suppress(subprocess.TimeoutExpired):
-                    self.run("stop", timeout=60, stdout=subprocess.DEVNULL)
+                    self.run("stop", "--force", timeout=60, stdout=subprocess.DEVNULL)
                 try:
                     self.proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:

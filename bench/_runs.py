@@ -187,7 +187,7 @@ def temp_home(aio: str) -> Iterator[str]:
     finally:
         if os.path.exists(os.path.join(home, "core.sock")):
             print(f"WARNING: a core was started in {home}; stopping it", flush=True)
-            subprocess.run([aio, "stop"], env=home_env(home), timeout=60, check=False)
+            subprocess.run([aio, "stop", "--force"], env=home_env(home), timeout=60, check=False)
         shutil.rmtree(home, ignore_errors=True)
         if os.environ.get("AIO_HOME") == home:
             del os.environ["AIO_HOME"]

@@ -38,6 +38,8 @@ BENCHMARKS = [
     "bench_claude_idle.py",
     "bench_worklet_add.py",
     "bench_kv.py",
+    "bench_flow_dispatch.py",
+    "bench_flow_throughput.py",
 ]
 TIMEOUT = 600  # seconds; each benchmark is meant to take under two minutes
 

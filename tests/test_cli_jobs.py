@@ -353,7 +353,7 @@ def test_stop_kills_running_jobs_and_records_them_as_killed(home: AioHome) -> No
     pid = int(wait_for(lambda: pid_file.exists() and pid_file.read_text().strip()))
     core_pid = home.core_pid()
     assert core_pid
-    assert home.ok("stop").strip() == "aio: core stopped"
+    assert home.ok("stop", "--force").strip() == "aio: core stopped"
     assert not pid_alive(core_pid)
     wait_for(lambda: not pid_alive(pid), 30, "the job's process to end with the core")
     assert not (home.path / "core.sock").exists()

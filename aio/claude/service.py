@@ -41,8 +41,9 @@ from aio.claude.session_upkeep import SessionUpkeep
 from aio.claude.worktree import check_repo_base, remove_session_worktree
 from aio.core.desktop import desktop_notify
 from aio.core.errors import is_number
-from aio.core.events import EventBus, Subscription
+from aio.core.events import EventBus
 from aio.core.store import Store
+from aio.jobs.follow import JobFollower
 from aio.jobs.manager import JobManager
 from aio.jobs.tasks import StepSpec, TaskSpec
 
@@ -75,8 +76,7 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
         self.sessions: dict[int, ClaudeSession] = {}
         self._by_job: dict[int, int] = {}  # job number -> aio session number, while it runs
         self._stopping: set[int] = set()  # sessions `stop` was asked for
-        self._subscription: Subscription | None = None
-        self._follower: asyncio.Task | None = None
+        self._follower = JobFollower("claude", events, jobs, self._by_job, self._job_changed)
         # Every session on disk, also those started outside aio: built at its first use (it
         # loads claude-agent-sdk, a second of start-up most cores never need), then kept
         # current from file changes.
@@ -114,9 +114,8 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
                     else "the core stopped while this session ran"
                 )
                 await self._changed(session)
-        self._subscription = self.events.subscribe()
-        self._follower = asyncio.create_task(self._follow_jobs())
-        await self._catch_up()
+        self._follower.start()
+        await self._follower.catch_up()
 
     async def disk_sessions(self) -> ClaudeSessionIndex:
         """The index of sessions on disk, built at the first call (later calls wait for that
@@ -141,31 +140,7 @@ class ClaudeService(SessionUpkeep, SessionFollowUps):
         self.limits.close()
         for check in self._dirty_checks.values():
             check.cancel()
-        if self._subscription is not None:
-            self._subscription.close()
-        if self._follower is not None:
-            self._follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._follower
-
-    async def _follow_jobs(self) -> None:
-        while True:
-            event = await self._subscription.get()
-            if event is None:  # dropped (fell behind) or the bus closed: take a fresh look
-                self._subscription = self.events.subscribe()
-                await self._catch_up()
-                continue
-            if event.get("type") == "job":
-                try:
-                    await self._job_changed(event["job"])
-                except Exception:  # one bad record must not stop the following
-                    log.exception("claude: could not follow job %s", event["job"].get("id"))
-
-    async def _catch_up(self) -> None:
-        for job_id in list(self._by_job):
-            job = self.jobs.jobs.get(job_id)
-            if job is not None:
-                await self._job_changed(job.to_dict())
+        await self._follower.stop()
 
     async def _job_changed(self, job: dict) -> None:
         number = self._by_job.get(job["id"])

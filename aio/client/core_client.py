@@ -8,13 +8,16 @@ imported only where they are opened.
 from __future__ import annotations
 
 import _socket  # the C module: `socket` imports enum, selectors and more, on every CLI call
-import json
 import os
 import sys
 import time
-from pathlib import Path
 
-from aio.config.locations import core_log_path, socket_path
+from aio.config.locations import core_log_path
+from aio.text.c_json import dumps, loads  # not `json`: it imports `re`
+
+TYPE_CHECKING = False  # neither typing nor pathlib: each costs `aio ls` milliseconds
+if TYPE_CHECKING:
+    from pathlib import Path
 
 START_TIMEOUT = 20.0
 REQUEST_TIMEOUT = 60.0
@@ -38,16 +41,16 @@ class CoreError(RuntimeError):
 
 
 class CoreClient:
-    """Requests to the core of one `$AIO_HOME`."""
+    """Requests to the core of one `$AIO_HOME` (a Path, or a string on the CLI's fast paths)."""
 
     def __init__(
         self,
-        home: Path,
+        home: Path | str,
         timeout: float = REQUEST_TIMEOUT,
         connect_timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         self.home = home
-        self.socket = str(socket_path(home))
+        self.socket = os.path.join(home, "core.sock")  # locations.socket_path, without pathlib
         self.timeout = timeout  # per socket operation
         self.connect_timeout = connect_timeout
 
@@ -88,11 +91,13 @@ class CoreClient:
     def ensure_running(self) -> None:
         """Start a core in the background if none answers on the socket."""
         if not self.is_running():
-            start_core(self.home)
+            from pathlib import Path
+
+            start_core(Path(self.home))
 
     def request(self, method: str, path: str, body: dict | None = None) -> dict:
         """One request; returns the decoded JSON answer or raises CoreError/CoreUnavailable."""
-        payload = json.dumps(body).encode() if body is not None else b""
+        payload = dumps(body).encode() if body is not None else b""
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: aio\r\nConnection: close\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
@@ -117,9 +122,9 @@ class CoreClient:
 
 def connect(home: Path | None = None) -> CoreClient:
     """A client of this home's core, started in the background if none runs."""
-    from aio.config.locations import aio_home
+    from aio.config.locations import aio_home_text
 
-    core = CoreClient(home or aio_home())
+    core = CoreClient(home or aio_home_text())
     core.ensure_running()
     return core
 
@@ -133,8 +138,8 @@ def _decode_response(raw: bytes, method: str, path: str) -> dict:
     if b"transfer-encoding: chunked" in head.lower():
         body = _unchunk(body)
     try:
-        data = json.loads(body) if body else {}
-    except json.JSONDecodeError:
+        data = loads(body) if body else {}
+    except ValueError:  # not JSON (UnicodeDecodeError is a ValueError too)
         data = {"error": body.decode(errors="replace").strip()}
     if status >= 400:
         message = data.get("error") if isinstance(data, dict) else None

@@ -34,6 +34,7 @@ class Config:
     web_token: str | None = None
     cli_catalog: str | None = None
     cli_dev_roots: list[str] = field(default_factory=lambda: ["~/code/lang/*/cli/*"])
+    cli_bin_dir: str | None = None  # where `aio install --shim` writes shims (~/.local/bin)
     cli_unpack_max_bytes: int = 256 * 1024 * 1024  # a catalog tarball's unpacked file data
     cli_unpack_max_members: int = 20_000  # and its members, folders included
     claude_idle_timeout: int = 1800  # seconds an interactive Claude session may sit idle
@@ -43,6 +44,11 @@ class Config:
     kv_admin_url: str | None = None  # the KV tables' owner, to create the schema (optional)
     worklet_sandbox: bool = True  # run worklets under bubblewrap where `bwrap` is installed
     worklet_start_timeout: int = 60  # seconds a worklet's server may take to answer on its port
+    flow_workspaces: list[str] = field(default_factory=list)  # folders with flows/, .codex/flows/
+    flow_port: int | None = None  # the flows' signed HTTP events on 127.0.0.1 (None: off; 0: any)
+    flow_secret: str | None = None  # the HMAC-SHA256 key of those requests (needed with flow_port)
+    flow_token: str | None = None  # a bearer token those requests must also carry (optional)
+    flow_legacy_signatures: bool = False  # accept the seed's body-only signature, untimed
 
 
 _LIMITS = {
@@ -57,9 +63,11 @@ _LIMITS = {
     "claude_max_sessions": (1, 1000),
     "kv_port": (0, 65535),
     "worklet_start_timeout": (1, 3600),
+    "flow_port": (0, 65535),
 }
-_SWITCHES = ("worklet_sandbox",)
-_TEXT = ("web_host", "web_token", "cli_catalog")
+_SWITCHES = ("worklet_sandbox", "flow_legacy_signatures")
+_TEXT = ("web_host", "web_token", "cli_catalog", "cli_bin_dir", "flow_secret", "flow_token")
+_SECRETS = ("web_token", "flow_secret", "flow_token")  # at least 16 characters
 _URLS = ("kv_url", "kv_admin_url")
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -90,8 +98,8 @@ def config_from_mapping(raw: dict, source: str = "config") -> Config:
         elif key in _TEXT:
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"{source}: '{key}' must be a non-empty string")
-            if key == "web_token" and len(value) < 16:
-                raise ConfigError(f"{source}: 'web_token' must be at least 16 characters")
+            if key in _SECRETS and len(value) < 16:
+                raise ConfigError(f"{source}: '{key}' must be at least 16 characters")
             setattr(config, key, value)
         elif key in _URLS:
             if not isinstance(value, str) or not value.startswith(_POSTGRES_SCHEMES):
@@ -101,10 +109,10 @@ def config_from_mapping(raw: dict, source: str = "config") -> Config:
             if not isinstance(value, bool):
                 raise ConfigError(f"{source}: '{key}' must be true or false")
             setattr(config, key, value)
-        elif key == "watch_folders":
+        elif key in ("watch_folders", "flow_workspaces"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{source}: 'watch_folders' must be a list of folder paths")
-            config.watch_folders = [str(Path(v).expanduser()) for v in value]
+                raise ConfigError(f"{source}: '{key}' must be a list of folder paths")
+            setattr(config, key, [str(Path(v).expanduser()) for v in value])
         elif key == "cli_dev_roots":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{source}: 'cli_dev_roots' must be a list of glob patterns")
@@ -124,7 +132,11 @@ def config_from_mapping(raw: dict, source: str = "config") -> Config:
                 raise ConfigError(f"{source}: 'keymap' must map binding ids to key names")
             config.keymap = dict(value)
         else:
-            others = ("watch_folders", "detach_key", "keymap", "cli_dev_roots")
+            others = ("watch_folders", "flow_workspaces", "detach_key", "keymap", "cli_dev_roots")
             known = ", ".join(sorted([*_LIMITS, *_TEXT, *_SWITCHES, *_URLS, *others]))
             raise ConfigError(f"{source}: unknown setting '{key}' (known: {known})")
+    if config.flow_port is not None and config.flow_secret is None:
+        raise ConfigError(
+            f"{source}: 'flow_port' needs 'flow_secret' (16+ characters) to sign the flows' events"
+        )
     return config

@@ -29,6 +29,9 @@ from aio.config.settings import Config, load_config
 from aio.core.events import EventBus
 from aio.core.server import build_app
 from aio.core.store import Store
+from aio.flows.listener import FlowListener
+from aio.flows.routes import add_flow_routes
+from aio.flows.service import FlowService
 from aio.jobs.manager import JobManager
 from aio.jobs.routes import add_job_routes
 from aio.jobs.watch import TaskWatcher
@@ -69,6 +72,8 @@ class Core:
         self.worklets = WorkletService(
             home, self.config, self.jobs, self.store, self.events, self.claude, self.kv, clock
         )
+        self.flows = FlowService(home, self.config, self.jobs, self.store, self.events, clock)
+        self.flow_listener = FlowListener(self.flows, self.config)
         folders = [tasks_dir(home), *(Path(f) for f in self.config.watch_folders)]
         self.watcher = TaskWatcher(folders, self.jobs, self.store, self.events)
         self.web = WebBridge(
@@ -108,11 +113,13 @@ class Core:
         await self.store.open()
         await self.todos.start()
         await self.jobs.start()
+        await self.flows.start()  # at once: the restart re-queued its jobs, it kills them
         await self.claude.start()
         await self.kv.start()
         await self.kv_listener.start()
         await self.worklets.start()
         await self.watcher.start()
+        await self.flow_listener.start()
         path = socket_path(self.home)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # stale: we hold the lock, so no core is serving it
@@ -138,6 +145,7 @@ class Core:
         add_claude_routes(app, self.claude)
         add_kv_routes(app, self.kv, self.worklets.resolve)
         add_worklet_routes(app, self.worklets)
+        add_flow_routes(app, self.flows)
         return app
 
     def health(self) -> dict:
@@ -161,6 +169,8 @@ class Core:
         """Stop serving, kill running jobs (recorded as killed), close the store."""
         await self.watcher.stop()
         await self.web.stop()
+        await self.flow_listener.stop()
+        await self.flows.stop()  # before the jobs: their kills are the shutdown's, not failures
         await self.worklets.stop()  # first: the servers the shutdown kills are not failures
         await self.claude.stop()
         await self.jobs.shutdown()

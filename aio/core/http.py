@@ -9,7 +9,7 @@ from aiohttp import web
 
 from aio.core.errors import RequestError, is_number
 
-__all__ = ["RequestError", "error", "is_number", "read_json"]
+__all__ = ["RequestError", "error", "is_number", "query_seconds", "read_json"]
 
 
 def error(message: str, status: int = 400) -> web.Response:
@@ -28,3 +28,18 @@ async def read_json(request: web.Request) -> dict:
     if not isinstance(body, dict):
         raise RequestError("request body: expected a JSON object")
     return body
+
+
+def query_seconds(request: web.Request, name: str, default: float, maximum: float) -> float:
+    """The query parameter `name` as seconds from 0 to `maximum` (`default` when absent), or a
+    RequestError naming it."""
+    text = request.query.get(name)
+    if text is None:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= maximum:  # also NaN
+        raise RequestError(f"query '{name}': expected seconds from 0 to {maximum:g}")
+    return seconds

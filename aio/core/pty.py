@@ -47,6 +47,7 @@ class PtyChild:
         self._proc: PtyProcess | None = None
         self._master = -1
         self._status_r = -1
+        self._ack_w = -1
         self._pidfd = -1
         self._status_buf = b""
         self._pending_input = bytearray()
@@ -60,21 +61,28 @@ class PtyChild:
         loop = asyncio.get_running_loop()
         self._loop = loop
         status_r, status_w = os.pipe()
+        # The acknowledgement pipe: the runner waits on it after each step marker, so that a
+        # step's output cannot reach the PTY before the core has seen the marker.
+        ack_r, ack_w = os.pipe()
         os.set_inheritable(status_w, True)  # pass_fds keeps it open; exec must not close it
-        env = {**self._env, "AIO_STATUS_FD": str(status_w)}
+        os.set_inheritable(ack_r, True)
+        env = {**self._env, "AIO_STATUS_FD": str(status_w), "AIO_ACK_FD": str(ack_r)}
         try:
             proc = PtyProcess.spawn(
                 self._argv,
                 cwd=self._cwd,
                 env=env,
                 dimensions=(self.rows, self.cols),
-                pass_fds=(status_w,),
+                pass_fds=(status_w, ack_r),
             )
         except BaseException:
-            os.close(status_r)
-            os.close(status_w)
+            for fd in (status_r, status_w, ack_r, ack_w):
+                os.close(fd)
             raise
         os.close(status_w)
+        os.close(ack_r)
+        os.set_blocking(ack_w, False)
+        self._ack_w = ack_w
         self._proc = proc
         self.pid = proc.pid
         self._master = proc.fd
@@ -123,6 +131,11 @@ class PtyChild:
             return
         self._status_buf += data
         *lines, self._status_buf = self._status_buf.split(b"\n")
+        if lines and self._master >= 0:
+            # What the steps wrote before this marker is read first, so that the output seen
+            # up to the marker is the previous step's (its log offset marks the boundary).
+            with contextlib.suppress(OSError):
+                self._read_output()
         for line in lines:
             self._on_status(line.decode("utf-8", "replace"))
 
@@ -191,11 +204,17 @@ class PtyChild:
             self._proc.closed = True
             with contextlib.suppress(OSError):
                 self._proc.fileobj.close()
-        for fd in (self._status_r, self._pidfd):
+        for fd in (self._status_r, self._pidfd, self._ack_w):
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
-        self._master = self._status_r = self._pidfd = -1
+        self._master = self._status_r = self._pidfd = self._ack_w = -1
+
+    def acknowledge(self) -> None:
+        """Let the runner go on after a step marker (it waits for this line)."""
+        if self._ack_w >= 0:
+            with contextlib.suppress(OSError):  # the runner is gone, or (never) a full pipe
+                os.write(self._ack_w, b"\n")
 
     def write(self, data: bytes) -> bool:
         """Send input to the child's terminal; False if it was dropped (child gone or flooded)."""

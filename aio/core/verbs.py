@@ -50,14 +50,21 @@ def cmd_serve(argv: list[str]) -> int:
 
 
 def cmd_stop(argv: list[str]) -> int:
-    p = parser("stop", "Stop the core; running jobs are killed and recorded as killed.")
-    p.parse_args(argv)
+    p = parser(
+        "stop",
+        "Stop the core; running jobs are killed and recorded as killed. With running jobs it "
+        "asks first on a terminal, and refuses without one unless --force is given.",
+    )
+    p.add_argument("-f", "--force", action="store_true", help="kill running jobs without asking")
+    args = p.parse_args(argv)
     from aio.client.core_client import CoreClient, CoreUnavailable
 
     home = aio_home()
     core = CoreClient(home)
     pid = _core_pid(home)
     try:
+        if not args.force and not _may_kill(core.request("GET", "/jobs")["jobs"]):
+            return 1
         core.request("POST", "/shutdown")
     except CoreUnavailable:
         print("aio: no core is running")
@@ -66,6 +73,32 @@ def cmd_stop(argv: list[str]) -> int:
         return fail(f"the core (pid {pid}) did not stop within 30 s", 1)
     print("aio: core stopped")
     return 0
+
+
+def _may_kill(jobs: list[dict]) -> bool:
+    """Whether stopping may kill the running jobs among `jobs`: none run, or the user says yes
+    on the terminal. Without a terminal to ask, it refuses and names `--force`."""
+    import sys
+
+    from aio.text.printable import printable
+
+    running = [job for job in jobs if job["status"] == "running"]
+    if not running:
+        return True
+    shown = ", ".join(f"{job['id']} {printable(job['name'], 40)}" for job in running[:5])
+    more = f" and {len(running) - 5} more" if len(running) > 5 else ""
+    count = f"{len(running)} running job{'s' if len(running) != 1 else ''}"
+    what = f"stopping the core kills {count} ({shown}{more})"
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        fail(f"{what}; nothing was stopped (aio stop --force stops it anyway)", 1)
+        return False
+    sys.stderr.write(f"aio: {what}. Stop it? [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    if answer in ("y", "yes"):
+        return True
+    sys.stderr.write("aio: nothing was stopped\n")
+    return False
 
 
 def _core_pid(home) -> int | None:

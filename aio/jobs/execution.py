@@ -163,6 +163,12 @@ class JobExecution:
                 step = self.job.steps[index]
                 step.status = StepStatus.RUNNING
                 step.started_at = when
+                # The PTY's output up to the marker was read first (PtyChild) and the runner
+                # waits for the acknowledgement before the step starts, so its output starts
+                # here: `aio log --plain` puts the step's marker at this offset.
+                step.log_offset = self.output.total()
+                if self.child is not None:
+                    self.child.acknowledge()
                 self.job.current_step = index
                 if step.timeout:
                     self._arm("step", step.timeout)

@@ -64,6 +64,9 @@ class JobManager:
         self._starting = 0
         self._unlimited: set[int] = set()  # jobs outside `workers` (services, e.g. worklets)
         self._extra_env: dict[int, dict[str, str]] = {}  # per-job environment, in memory only
+        # Finished jobs whose folders `prune` keeps for now: their domain has yet to read their
+        # log (a flow reads its step's FLOW_RESULT there once it hears of the job's end).
+        self.pinned: set[int] = set()
         self._writes: asyncio.Queue[tuple | None] = asyncio.Queue()
         self._writer: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -371,7 +374,7 @@ class JobManager:
             reverse=True,
         )
         for job in with_folders[self.config.keep_jobs :]:
-            if not job.status.finished:
+            if not job.status.finished or job.id in self.pinned:
                 continue
             await asyncio.to_thread(self._remove_folder, job)
             job.folder_removed = True

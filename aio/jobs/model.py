@@ -43,6 +43,7 @@ class Step:
     started_at: float | None = None
     finished_at: float | None = None
     timeout: float | None = None
+    log_offset: int | None = None  # where its output starts in the job's output stream
 
     @property
     def duration(self) -> float | None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
-from aio.client.arguments import fail, parser, reports_core_errors
+from aio.client.arguments import fail, parser, quick_parse, reports_core_errors
 from aio.client.core_client import connect
 from aio.client.paths import segment
 from aio.config.locations import aio_home
@@ -71,11 +70,15 @@ def cmd_run(argv: list[str]) -> int:
     return _exit_code_of(result.status, result.exit_code)
 
 
-@reports_core_errors
-def cmd_ls(argv: list[str]) -> int:
+def _ls_parser():
     p = parser("ls", "List jobs: number, name, status, step i/n, exit code, duration.")
     p.add_argument("--json", action="store_true", help="print the jobs as JSON")
-    args = p.parse_args(argv)
+    return p
+
+
+@reports_core_errors
+def cmd_ls(argv: list[str]) -> int:
+    args = quick_parse(argv, (), {"--json": "json"}) or _ls_parser().parse_args(argv)
     jobs = connect().request("GET", "/jobs")["jobs"]
     if args.json:
         write_json_list(jobs)
@@ -86,12 +89,27 @@ def cmd_ls(argv: list[str]) -> int:
     return 0
 
 
-@reports_core_errors
-def cmd_log(argv: list[str]) -> int:
-    p = parser("log", "Print the complete output of a job.")
+def _log_parser():
+    p = parser(
+        "log",
+        "Print the complete output of a job, byte for byte as its terminal got it; --plain "
+        "gives text for reading: no colours or other escapes, no carriage-return overwrites, "
+        "and a marker line where each step starts and ends.",
+    )
     p.add_argument("job", help="job number or name")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing until it ends")
-    args = p.parse_args(argv)
+    p.add_argument(
+        "--plain", action="store_true", help="plain text with step markers (not with -f)"
+    )
+    return p
+
+
+@reports_core_errors
+def cmd_log(argv: list[str]) -> int:
+    switches = {"-f": "follow", "--follow": "follow", "--plain": "plain"}
+    args = quick_parse(argv, ("job",), switches) or _log_parser().parse_args(argv)
+    if args.plain and args.follow:
+        return fail("log: --plain reads the log as it is now; it cannot be combined with -f")
     job = connect().request("GET", f"/jobs/{_quote(args.job)}")["job"]
     if job["folder_removed"]:
         return fail(f"job {job['id']}: its folder and log were removed (older than kept jobs)")
@@ -104,7 +122,14 @@ def cmd_log(argv: list[str]) -> int:
         return 1 if result.error else 0
     try:
         with open(job["log_path"], "rb") as log:
-            shutil.copyfileobj(log, sys.stdout.buffer, 1024 * 1024)
+            if args.plain:
+                from aio.jobs.plain_log import write_plain
+
+                write_plain(log, job, sys.stdout)
+            else:
+                import shutil
+
+                shutil.copyfileobj(log, sys.stdout.buffer, 1024 * 1024)
     except FileNotFoundError:
         if job["status"] == "queued":
             return 0

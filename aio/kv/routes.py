@@ -33,11 +33,11 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from aio.core.http import RequestError, is_number
+from aio.core.loopback import is_loopback_origin
 from aio.kv.errors import KVAuthError, KVError, KVValidationError
 from aio.kv.methods import METHODS
 from aio.kv.service import KvService
@@ -46,7 +46,6 @@ from aio.kv.validation import MAX_VALUE_BYTES
 log = logging.getLogger("aio.kv.routes")
 MAX_BODY_BYTES = MAX_VALUE_BYTES + 64 * 1024  # one 1 MiB value and its parameters
 MAX_SOCKET_BODY_BYTES = 64 * 1024 * 1024  # `aio kv W import` of a large export
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 Resolve = Callable[[str], "int | Awaitable[int]"]
 KV = web.AppKey("kv", KvService)
@@ -118,16 +117,6 @@ async def _run(service: KvService, worklet: int, method: str, request: web.Reque
 
 
 # The worklets' listener
-
-
-def is_loopback_origin(origin: str) -> bool:
-    """Whether an Origin header names a page served from this machine's loopback."""
-    try:
-        parts = urlsplit(origin)
-        host = parts.hostname
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and host in LOOPBACK_HOSTS
 
 
 def worklet_for_request(service: KvService, request: web.Request) -> int:

@@ -14,7 +14,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
 from aio.screens import messages
-from aio.screens.claude_forms import ConfirmScreen, NewSessionScreen, RemoveScreen, SendScreen
+from aio.screens.claude_forms import NewSessionScreen, RemoveScreen, SendScreen
+from aio.screens.confirm import ConfirmScreen
 from aio.screens.job_preview import PreviewScreen
 from aio.screens.log_view import LogScreen
 from aio.widgets.claude_table import ClaudeTable, session_key
@@ -26,7 +27,7 @@ from aio.widgets.transcript_view import TranscriptView
 EMPTY = (
     "Claude Code sessions run here: each one is the real `claude` in a job, its status told by "
     "its hooks (waiting rings when it needs you).\nPress n to start a session, d to list every "
-    "session on disk."
+    "session on disk (also those started outside aio); ? lists every key of this screen."
 )
 
 BAR_PLACEHOLDER = "claude prompt · claude -p prompt (headless) · a 1 · t +todo 2h · m · q"

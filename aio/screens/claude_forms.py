@@ -1,5 +1,6 @@
 """The Claude screen's dialogs: a new session (folder, worktree and base branch, mode, model,
-first prompt), a follow-up to send, and a yes/no."""
+first prompt), a follow-up to send, and removing a session (the yes/no is
+aio.screens.confirm)."""
 
 from __future__ import annotations
 
@@ -186,24 +187,3 @@ class RemoveScreen(ModalScreen[str | None]):
         elif choice is not None and not has_worktree:
             return
         self.dismiss(choice)
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """A question: Enter or y confirms, Escape or n does not."""
-
-    BINDINGS = [
-        Binding("enter,y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("escape,n", "answer(False)", "No", id="confirm.no"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm", classes="dialog"):
-            yield Label(self.question, classes="title")
-            yield Label("Enter or y: yes · Escape or n: no", classes="subtitle")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)

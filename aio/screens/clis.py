@@ -17,6 +17,22 @@ from aio.client.core_client import CoreError, CoreUnavailable
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.footer import KeysFooter
 
+EMPTY_TEXT = """\
+[b]No external CLIs yet.[/b]
+
+An external CLI is a command-line tool of your own (Go, Rust, Python, Node, ...) that aio
+knows by an id: a folder with a [b]flow-tool.toml[/b] manifest saying how to build and run it.
+aio runs it in its own folder with your arguments unchanged, here as a job or from a shell
+with [b]aio cli ID -- ARGS[/b], and checks that it still works ([b]aio cli doctor ID[/b]).
+
+To add one, from a shell:
+  [b]aio install ~/code/my-tool[/b]     link a local folder (never copied)
+  [b]aio install cli_01J...[/b]         install from the CLI catalog (the [b]cli_catalog[/b]
+                                 setting, or AIO_CLI_CATALOG): checked, unpacked privately
+Folders under [b]cli_dev_roots[/b] (default ~/code/lang/*/cli/*) are found without installing.
+The list here follows at once.
+"""
+
 
 class RunArgumentsScreen(ModalScreen[list[str] | None]):
     """Prompts for a tool's arguments, split like a shell would (quotes group words)."""
@@ -107,6 +123,7 @@ class ClisScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield DataTable(cursor_type="row", zebra_stripes=True, id="cli-table")
+        yield Static(EMPTY_TEXT, id="clis-empty")
         yield CommandBar(id="command-bar")
         yield KeysFooter()
 
@@ -114,6 +131,7 @@ class ClisScreen(Screen):
         table = self.query_one(DataTable)
         for label in ("Id", "Kind", "Version", "Health", "Path", "Conflicts"):
             table.add_column(label, key=label.lower())
+        self.query_one("#clis-empty").display = False
         self.app.core_signal.subscribe(self, self._on_core_event)
         table.focus()
         self.reload()
@@ -158,11 +176,20 @@ class ClisScreen(Screen):
             table.move_cursor(row=min(row, len(self.tools) - 1))
         count = len(self.tools)
         self.sub_title = f"{count} CLI{'s' * (count != 1)} · aio install PATH adds one"
+        self._show_empty(count == 0)
+
+    def _show_empty(self, empty: bool) -> None:
+        """With no CLIs, say what they are and how to add one instead of an empty table."""
+        table = self.query_one(DataTable)
+        self.query_one("#clis-empty").display = empty
+        table.display = not empty
+        if not empty and self.focused is None:
+            table.focus()
 
     def _selected(self) -> dict | None:
         row = self.query_one(DataTable).cursor_row
         if not self.tools or row is None or not 0 <= row < len(self.tools):
-            self.notify("no CLI selected", severity="warning", title="CLIs")
+            self.notify("no CLI is selected (aio install PATH adds one)", title="CLIs")
             return None
         return self.tools[row]
 
@@ -194,13 +221,34 @@ class ClisScreen(Screen):
         if answer:
             await self.app.push_screen(DoctorScreen(tool["id"], answer["checks"]))
 
-    async def action_uninstall(self) -> None:
+    def action_uninstall(self) -> None:
+        """Uninstall the selected CLI, after asking (Enter or y; any other key keeps it)."""
+        from aio.screens.confirm import ConfirmScreen
+
         tool = self._selected()
         if tool is None:
             return
-        answer = await self.app.ask_core("DELETE", f"/clis/{tool['id']}", title="CLIs")
-        if answer:
-            self.notify(f"uninstalled {answer['uninstalled']}", title="CLIs")
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            path = f"/clis/{tool['id']}"
+            answer = await self.app.ask_core("DELETE", path, title="CLI not uninstalled")
+            if answer:
+                self.notify(f"uninstalled {answer['uninstalled']}", title="CLI uninstalled")
+
+        if tool["kind"] == "dev":  # nothing to destroy: the core says why it refuses
+            self.run_worker(answered(True), group="clis-uninstall")
+            return
+        what = _uninstall_detail(tool)
+        self.app.push_screen(ConfirmScreen(f"Uninstall {tool['id']}?", what), answered)
 
     def action_command(self) -> None:
         self.query_one(CommandBar).focus_input()
+
+
+def _uninstall_detail(tool: dict) -> str:
+    """What uninstalling does to this tool's files, as the question's detail."""
+    if tool["kind"] == "link":
+        return f"aio forgets the link; {tool['source_root']} itself is left alone."
+    return f"Its installed copy ({tool['source_root']}) is removed."

@@ -44,3 +44,7 @@ class Dashboard(Protocol):
     def action_menu(self) -> None:
         """Open the task menu."""
         ...
+
+    def action_help(self) -> None:
+        """Show the current screen's keys."""
+        ...

@@ -1,4 +1,5 @@
-"""The Jobs screen: the live jobs table, the selected job's terminal, and the command bar."""
+"""The Jobs screen: the live jobs table, the selected job's terminal, and the command bar; with
+no jobs, a page that says what aio is for and how to start."""
 
 from __future__ import annotations
 
@@ -7,13 +8,30 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Header
+from textual.widgets import DataTable, Header, Static
 
+from aio.config.locations import tasks_dir
+from aio.screens.confirm import ConfirmScreen
 from aio.screens.job_preview import PreviewScreen
+from aio.screens.key_names import key_for
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.footer import KeysFooter
 from aio.widgets.job_table import JobTable
 from aio.widgets.terminal import TerminalView
+
+
+def empty_text(watch_folder: str) -> str:
+    """The Jobs screen's page for a first start: what aio is for, and the next steps."""
+    return (
+        "aio runs your commands as jobs, each in a terminal of its own, kept by a core that "
+        "outlives this window: watch them live here, type into them, attach, read their logs.\n"
+        "\nNo jobs yet. To start:\n\n"
+        "  m            run a packaged example from the task menu\n"
+        f"  a task file  dropped in {watch_folder} runs as soon as it lands\n"
+        "  4, then n    start a Claude Code session\n"
+        "  2, then n    add a todo (or here: ':' then t +Fix the bug 2h)\n"
+        "  ?            every key of this screen, and the command bar's grammar"
+    )
 
 
 class JobsScreen(PreviewScreen):
@@ -22,8 +40,8 @@ class JobsScreen(PreviewScreen):
     BINDINGS = [
         Binding("a", "attach", "Attach", id="jobs.attach"),
         Binding("m", "menu", "Run task", id="jobs.menu"),
-        Binding("k", "kill", "Kill", id="jobs.kill"),
-        Binding("x", "remove", "Remove", id="jobs.remove"),
+        Binding("K", "kill", "Kill", id="jobs.kill"),
+        Binding("x", "remove", "Clear", id="jobs.remove"),
         Binding("l", "log", "Log", id="jobs.log"),
         Binding("i", "type", "Type", id="jobs.type"),
         Binding("w", "web", "Browser", id="jobs.web"),
@@ -39,6 +57,7 @@ class JobsScreen(PreviewScreen):
         yield Header(show_clock=False)
         with Vertical(id="jobs-body"):
             yield JobTable(clock=self.app.clock, id="job-table")
+            yield Static(empty_text(str(tasks_dir(self.app.home))), id="jobs-empty", markup=False)
             yield TerminalView(id="preview")
         yield CommandBar(id="command-bar")
         yield KeysFooter()
@@ -70,6 +89,12 @@ class JobsScreen(PreviewScreen):
         self.table.set_class(not app.connected, "-stale")
         self._update_ticker()
         self._preview_selected()
+
+    def _show_empty(self) -> None:
+        empty = not self.table.jobs
+        self.query_one("#jobs-empty").display = empty
+        self.table.display = not empty
+        self.preview.display = not empty
 
     def _on_core_event(self, message) -> None:
         from aio.screens import messages
@@ -103,6 +128,7 @@ class JobsScreen(PreviewScreen):
     def _preview_selected(self) -> None:
         """Point the preview and its header at the highlighted row's job (called on every
         change of the table, so the three never drift apart)."""
+        self._show_empty()
         job = self.table.selected_job
         if job is None:
             self._preview_job = None
@@ -138,13 +164,46 @@ class JobsScreen(PreviewScreen):
     def action_menu(self) -> None:
         self.app.action_menu()
 
-    async def action_kill(self) -> None:
-        if (ref := self._selected_id()) is not None:
-            await self.app.actions.kill(ref)
+    def select_job(self, job_id: int) -> bool:
+        """Put the cursor on job `job_id`'s row (the command bar's `a 21` does); whether it has
+        one."""
+        if job_id not in self.table.jobs:
+            return False
+        self.table.move_cursor(row=self.table.get_row_index(str(job_id)))
+        return True
 
+    @work(group="jobs-kill")
+    async def action_kill(self) -> None:
+        """Kill the selected job, once the user says yes."""
+        job = self.table.selected_job
+        if self._selected_id() is None:
+            return
+        if job["status"] not in ("running", "queued"):
+            self.notify(f"job {job['id']} is {job['status']}: nothing to kill", title="aio")
+            return
+        question = f"Kill job {job['id']} {job['name']} ({job['status']})?"
+        detail = "Its process is stopped; its log stays (x clears it after)."
+        if await self.app.push_screen_wait(ConfirmScreen(question, detail)):
+            await self.app.actions.kill(str(job["id"]))
+
+    @work(group="jobs-remove")
     async def action_remove(self) -> None:
-        if (ref := self._selected_id()) is not None:
-            await self.app.actions.remove(ref)
+        """Clear (remove) the selected finished job, once the user says yes."""
+        job = self.table.selected_job
+        if self._selected_id() is None:
+            return
+        if job["status"] in ("running", "queued"):
+            key = key_for(self, "kill")
+            self.notify(
+                f"job {job['id']} is {job['status']}: kill it first ({key})",
+                severity="warning",
+                title="aio",
+            )
+            return
+        question = f"Clear job {job['id']} {job['name']} ({job['status']})?"
+        detail = "Its record, its log and its folder (a worktree too) are removed for good."
+        if await self.app.push_screen_wait(ConfirmScreen(question, detail)):
+            await self.app.actions.remove(str(job["id"]))
 
     def action_log(self) -> None:
         if (ref := self._selected_id()) is not None:

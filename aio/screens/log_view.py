@@ -1,15 +1,18 @@
 """The full-log screen: a job's log (or a diff), scrollable and searchable (Line API, lines
-styled lazily)."""
+styled lazily). A running job's log follows its end as it grows, like `less +F`: scrolling up
+stops following, End or G goes back to the end and follows again."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
@@ -26,7 +29,18 @@ _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-
 MATCH_STYLE = Style(bgcolor="yellow", color="black")
 
 
-def read_log(path: str, limit: int = MAX_LOG_BYTES) -> tuple[list[str], int]:
+@dataclass
+class LogRead:
+    """A log as read: its complete `lines` (the text after the last newline is `partial`,
+    not among them), the bytes left out at the start, and the file offset read up to."""
+
+    lines: list[str]
+    left_out: int
+    end: int
+    partial: str
+
+
+def read_log(path: str, limit: int = MAX_LOG_BYTES) -> LogRead:
     """The log's lines (its last `limit` bytes) and how many bytes were left out."""
     with open(path, "rb") as log:
         size = log.seek(0, os.SEEK_END)
@@ -34,23 +48,97 @@ def read_log(path: str, limit: int = MAX_LOG_BYTES) -> tuple[list[str], int]:
         log.seek(start)
         data = log.read()
     text = data.decode("utf-8", "replace").replace("\r\n", "\n")
-    lines = [line.split("\r")[-1] for line in text.split("\n")]
-    if start:
+    raw = text.split("\n")
+    partial = raw.pop()
+    lines = [line.split("\r")[-1] for line in raw]
+    if start and lines:
         lines = lines[1:]
-    return lines, start
+    return LogRead(lines, start, start + len(data), partial)
+
+
+class LogTail:
+    """The bytes a growing log file gets after `offset`, as text (a UTF-8 character split
+    between two reads is kept whole)."""
+
+    def __init__(self, path: str, offset: int) -> None:
+        self.path = path
+        self.offset = offset
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def read(self) -> str | None:
+        """What was added since the last read ('' for nothing); None if the file got shorter
+        (its cap compacted it): read it again from the start."""
+        try:
+            with open(self.path, "rb") as log:
+                size = log.seek(0, os.SEEK_END)
+                if size < self.offset:
+                    return None
+                log.seek(self.offset)
+                data = log.read(MAX_LOG_BYTES)
+        except OSError:
+            return ""
+        self.offset += len(data)
+        return self._decoder.decode(data)
 
 
 class LogView(ScrollView, can_focus=True):
     """Lines of a log; ANSI colours are rendered for visible lines only, and cached."""
 
-    def __init__(self, lines: list[str], **kwargs) -> None:
+    def __init__(self, lines: list[str], partial: str = "", **kwargs) -> None:
+        """`lines`, then `partial`: the last line's text so far (more may come, `extend`)."""
         super().__init__(**kwargs)
-        self.lines = lines
+        self.lines = [*lines, partial.split("\r")[-1]] if partial else list(lines)
+        self._partial = partial
         self.query = ""
         self.current_match: int | None = None
         self._cache: dict[int, Strip] = {}
-        width = max((len(line) for line in lines[:20000]), default=0)
-        self.virtual_size = Size(width, len(lines))
+        self._width = max((len(line) for line in lines[:20000]), default=0)
+        self.virtual_size = Size(self._width, len(self.lines))
+        self.following = False  # new lines scroll in (set at the end, unset by scrolling up)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new < old:
+            self.following = False
+        elif new >= self.max_scroll_y:
+            self.following = True
+
+    def follow_end(self) -> None:
+        """Go to the end and follow it."""
+        self.following = True
+        self.scroll_end(animate=False)
+
+    def replace(self, lines: list[str], partial: str = "") -> None:
+        """Show other lines (the log read again from the start), at the end."""
+        self.lines = [*lines, partial.split("\r")[-1]] if partial else list(lines)
+        self._partial = partial
+        self._cache.clear()
+        self._width = max((len(line) for line in lines[:20000]), default=0)
+        self.virtual_size = Size(self._width, len(self.lines))
+        self.follow_end()
+        self.refresh()
+
+    @property
+    def at_end(self) -> bool:
+        """Whether the last line is in view."""
+        return self.scroll_y >= self.max_scroll_y
+
+    def extend(self, text: str) -> None:
+        """Add text the log got; the view follows the end if it was there."""
+        if not text:
+            return
+        if self._partial:
+            self.lines.pop()
+            self._cache.pop(len(self.lines), None)
+        raw = (self._partial + text).replace("\r\n", "\n").split("\n")
+        self._partial = raw[-1]
+        added = [line.split("\r")[-1] for line in (raw if self._partial else raw[:-1])]
+        self.lines.extend(added)
+        self._width = max(self._width, *(len(line) for line in added[-2000:]), 0)
+        self.virtual_size = Size(self._width, len(self.lines))
+        if self.following:
+            self.scroll_end(animate=False)
+        self.refresh()
 
     def plain(self, index: int) -> str:
         return _ESCAPES.sub("", self.lines[index])
@@ -100,40 +188,58 @@ class LogView(ScrollView, can_focus=True):
 
 class LogScreen(Screen):
     """Lines to read: one job's complete log (its last 16 MB if larger; `aio log N` prints it
-    all), or a Claude session's diff."""
+    all), following its end while the job runs; or a Claude session's diff."""
 
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="log.close"),
         Binding("slash", "find", "Search", id="log.find"),
         Binding("n", "next", "Next", id="log.next"),
         Binding("N", "previous", "Previous", id="log.previous"),
-        Binding("g", "top", "Top", id="log.top"),
-        Binding("G", "bottom", "Bottom", id="log.bottom"),
+        Binding("g,home", "top", "Top", id="log.top"),
+        Binding("G,end", "bottom", "End (follow)", id="log.bottom"),
     ]
 
-    def __init__(self, title: str, lines: list[str], top: bool = False) -> None:
-        """Show `lines` under `title`, at the end (at the top with `top`)."""
+    def __init__(
+        self,
+        title: str,
+        lines: list[str],
+        top: bool = False,
+        *,
+        job: dict | None = None,
+        read: LogRead | None = None,
+    ) -> None:
+        """Show `lines` under `title`, at the end (at the top with `top`); with `job` and the
+        `read` of its log, follow the log while the job runs."""
         super().__init__()
         self.title_line = title
         self.lines = lines
         self.top = top
+        self.job = job
+        self._read = read
+        self._tail: LogTail | None = None
 
     @classmethod
     def of_job(cls, job: dict) -> LogScreen:
         """A job's log (its last MAX_LOG_BYTES), titled with the job and what was left out."""
         head = f"#{job['id']} {printable(job['name'], 80)} · {job['status']} · {job['log_path']}"
         try:
-            lines, left_out = read_log(job["log_path"])
+            read = read_log(job["log_path"])
         except OSError as exc:
-            lines, left_out = [], 0
+            read = None
             head += f" · cannot read the log: {exc.strerror}"
-        if left_out:
-            head += f" · first {left_out} bytes not shown (aio log {job['id']})"
-        return cls(head, lines)
+        if read is not None and read.left_out:
+            head += f" · first {read.left_out} bytes not shown (aio log {job['id']} prints all)"
+        return cls(head, read.lines if read else [], job=job, read=read)
+
+    @property
+    def live(self) -> bool:
+        """Whether the log is still growing (its job has not finished)."""
+        return self.job is not None and self.job["status"] in ("queued", "running")
 
     def compose(self) -> ComposeResult:
         yield Label(self.title_line, id="log-title", markup=False)
-        yield LogView(self.lines, id="log-view")
+        partial = self._read.partial if self._read else ""
+        yield LogView(self.lines, partial, id="log-view")
         yield Input(placeholder="search (enter: next match)", id="log-search")
         yield KeysFooter()
 
@@ -141,7 +247,59 @@ class LogScreen(Screen):
         view = self.query_one(LogView)
         view.focus()
         if not self.top:
-            view.scroll_end(animate=False)
+            view.follow_end()
+        if self.live and self._read is not None:
+            self._tail = LogTail(self.job["log_path"], self._read.end)
+            self.app.core_signal.subscribe(self, self._on_core_event)
+            self.watch(view, "scroll_y", self._show_following, init=False)
+            self.follow()
+        self._show_following()
+
+    def _show_following(self, _scroll: float = 0) -> None:
+        title = self.query_one("#log-title", Label)
+        if not self.live:
+            title.update(self.title_line)
+        elif self.query_one(LogView).following:
+            title.update(f"{self.title_line} · following the end (scroll up to stop)")
+        else:
+            title.update(f"{self.title_line} · not following: End or G follows")
+
+    @work(exclusive=True, group="log-follow")
+    async def follow(self) -> None:
+        """Read what the log gets, each time the file changes (inotify), until the job ends."""
+        from watchfiles import awatch
+
+        self._read_more()
+        async for _ in awatch(self.job["log_path"], debounce=50, step=20):
+            self._read_more()
+
+    def _read_more(self) -> None:
+        if self._tail is None:
+            return
+        text = self._tail.read()
+        view = self.query_one(LogView)
+        if text is None:  # the file was compacted under its cap: read it again
+            read = read_log(self.job["log_path"])
+            view.replace(read.lines, read.partial)
+            self._tail = LogTail(self.job["log_path"], read.end)
+        else:
+            view.extend(text)
+        self._show_following()
+
+    def _on_core_event(self, message) -> None:
+        from aio.screens import messages
+
+        if isinstance(message, messages.JobChanged) and message.job["id"] == self.job["id"]:
+            before = self.job["status"]
+            self.job = message.job
+            self.title_line = self.title_line.replace(
+                f" · {before} · ", f" · {self.job['status']} · ", 1
+            )
+            if not self.live:
+                self._read_more()  # the last bytes
+                self._tail = None
+                self.workers.cancel_group(self, "log-follow")
+            self._show_following()
 
     def action_close(self) -> None:
         self.dismiss()
@@ -169,4 +327,5 @@ class LogScreen(Screen):
         self.query_one(LogView).scroll_home(animate=False)
 
     def action_bottom(self) -> None:
-        self.query_one(LogView).scroll_end(animate=False)
+        self.query_one(LogView).follow_end()
+        self._show_following()

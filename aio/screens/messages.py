@@ -115,6 +115,25 @@ class WorkletsLoaded(Message):
     worklets: list[dict]
 
 
+@dataclass
+class FlowRunChanged(Message):
+    """A flow run was made or changed (its attempt started or ended, its result came)."""
+
+    run: dict
+
+
+@dataclass
+class FlowEventAdded(Message):
+    """A flow event was recorded (dispatched, a result's `next`, or a replay)."""
+
+    event: dict
+
+
+@dataclass
+class FlowsChanged(Message):
+    """The flows found on disk changed: fetch them again."""
+
+
 # The core's event types and the message each one becomes (a snapshot is CoreConnected).
 EVENT_MESSAGES = {
     "job": lambda e: JobChanged(e["job"]),
@@ -128,7 +147,11 @@ EVENT_MESSAGES = {
     "claude_transcript": lambda e: ClaudeTranscriptEntry(e["id"], e["index"], e["entry"]),
     "worklet": lambda e: WorkletChanged(e["worklet"]),
     "worklet_removed": lambda e: WorkletRemoved(e["id"]),
+    "flow_run": lambda e: FlowRunChanged(e["run"]),
+    "flow_event": lambda e: FlowEventAdded(e["event"]),
+    "flows_changed": lambda e: FlowsChanged(),
     "reminder": lambda e: Reminder(e["text"], e["todo"]),
 }
-# Published to the screens at once, not through the app's queue: they come in streams.
-DIRECT = (ClaudeTranscriptEntry,)
+# Published to the screens at once, not through the app's queue: they come in streams, and the
+# app keeps no state of them.
+DIRECT = (ClaudeTranscriptEntry, FlowRunChanged, FlowEventAdded, FlowsChanged)

@@ -1,4 +1,8 @@
-"""The command palette's entries: every action of every screen, and moving between screens."""
+"""The command palette's entries: every action of every screen, and moving between screens.
+
+Each entry's help line starts with its key (as bound now, so a `[keymap]` shows) and says in
+words what the action does; the titles use the command bar's names ("Clear" is `c`).
+"""
 
 from __future__ import annotations
 
@@ -12,17 +16,80 @@ from aio.screens.claude import ClaudeScreen
 from aio.screens.clis import ClisScreen
 from aio.screens.dashboard import Dashboard
 from aio.screens.jobs import JobsScreen
+from aio.screens.key_names import key_for
+from aio.screens.registry import SCREENS
 from aio.screens.todos import TodosScreen
 from aio.screens.worklets import WorkletsScreen
 from aio.widgets.command_bar import CommandBar
 
-MODES = (
-    ("jobs", "Jobs"),
-    ("todos", "Todos"),
-    ("clis", "CLIs"),
-    ("claude", "Claude"),
-    ("worklets", "Worklets"),
-)
+# Per screen class: (title, action on the screen, what it does).
+ENTRIES: dict[type, tuple[tuple[str, str, str], ...]] = {
+    JobsScreen: (
+        ("Attach to the selected job", "attach", "this terminal becomes the job's; ctrl+] back"),
+        ("Run a task", "menu", "pick from the task menu; variables are asked for"),
+        ("Kill the selected job", "kill", "stops its process, after asking; the log stays"),
+        (
+            "Clear (remove) the selected job",
+            "remove",
+            "after asking, removes its record, log and folder",
+        ),
+        ("Open the selected job's log", "log", "its whole log, searchable, following the end"),
+        ("Type into the selected job", "type", "keys go to the preview; ctrl+] gives them back"),
+        ("Open the selected job in a browser", "web", "a one-time link to its live terminal"),
+    ),
+    TodosScreen: (
+        ("Add a todo", "add", "a title, a deadline and a reminder time"),
+        ("Complete the selected todo", "complete", "marks it done, or reopens a done one"),
+        ("Delete the selected todo", "delete", "deletes it; it cannot be brought back"),
+        ("Edit the selected todo", "edit", "change its title and deadlines"),
+        (
+            "Show or hide completed todos",
+            "toggle_completed",
+            "done todos in the list, or not",
+        ),
+    ),
+    ClisScreen: (
+        ("Run the selected CLI as a job", "run", "asks for its arguments, then runs it"),
+        ("Doctor the selected CLI", "doctor", "checks it, running its build step"),
+        ("Uninstall the selected CLI", "uninstall", "removes its registration from aio"),
+    ),
+    ClaudeScreen: (
+        ("New Claude session", "new", "pick a folder, a worktree, the mode and a prompt"),
+        ("Attach to the selected Claude session", "attach", "this terminal becomes its TUI"),
+        ("Resume the selected Claude session", "resume", "continues it in a new job"),
+        ("Stop the selected Claude session", "stop", "ends its job, after asking"),
+        (
+            "Send a follow-up to the selected Claude session",
+            "send",
+            "its next message, typed here",
+        ),
+        (
+            "Remove the selected Claude session",
+            "remove",
+            "forgets it; asks whether to keep its worktree",
+        ),
+        ("Show the selected Claude session's git diff", "diff", "what changed in its worktree"),
+        (
+            "Show or hide every Claude session on disk",
+            "toggle_all",
+            "also those started outside aio",
+        ),
+    ),
+    WorkletsScreen: (
+        ("Add a worklet", "new", "from a git URL or a local folder"),
+        ("Attach to the selected worklet's job", "attach", "its server, or its build"),
+        ("Start the selected worklet", "start", "builds it if needed, then runs it"),
+        ("Stop the selected worklet", "stop", "stops its server, after asking"),
+        ("Restart the selected worklet", "restart", "stops it, then starts it"),
+        ("Pull the selected worklet", "pull", "fetches its repository, rebuilds, restarts"),
+        ("Prompt Claude in the selected worklet", "prompt", "a Claude session in its clone"),
+        ("Propose the selected worklet's changes", "propose", "a branch, a push and a PR"),
+        ("Open the selected worklet's URL", "open", "shows its address and copies it"),
+        ("Open the selected worklet's log", "log", "its job's whole log"),
+        ("Remove the selected worklet", "remove", "after asking; its data kept unless asked"),
+        ("Show the selected worklet's store", "toggle_store", "its keys and values"),
+    ),
+}
 
 
 def _focus_command_bar(screen: Screen) -> None:
@@ -31,78 +98,32 @@ def _focus_command_bar(screen: Screen) -> None:
         bars.first().focus_input()
 
 
+def _help(key: str, words: str) -> str:
+    return f"{key} · {words}" if key else words
+
+
 def palette_commands(app: Dashboard, screen: Screen) -> Iterable[SystemCommand]:
     """Entries for the palette on `screen`."""
-    for mode, title in MODES:
-        yield SystemCommand(f"Go to {title}", f"The {title} screen", partial(app.switch_mode, mode))
-    yield SystemCommand("Command bar", "Focus the ❯ prompt", partial(_focus_command_bar, screen))
-    if isinstance(screen, JobsScreen):
-        yield SystemCommand("Attach to the selected job", "Raw attach", screen.action_attach)
-        yield SystemCommand("Run a task", "Open the task menu", app.action_menu)
-        yield SystemCommand("Kill the selected job", "Stop it", screen.action_kill)
-        yield SystemCommand("Remove the selected job", "Folder too", screen.action_remove)
-        yield SystemCommand("Open the selected job's log", "Full log", screen.action_log)
-        yield SystemCommand("Type into the selected job", "Focus preview", screen.action_type)
-        yield SystemCommand("Open the selected job in a browser", "Web", screen.action_web)
-    elif isinstance(screen, TodosScreen):
-        yield SystemCommand("Add a todo", "Title and deadlines", screen.action_add)
-        yield SystemCommand("Complete the selected todo", "Or reopen", screen.action_complete)
-        yield SystemCommand("Delete the selected todo", "For good", screen.action_delete)
-        yield SystemCommand("Edit the selected todo", "Title and deadlines", screen.action_edit)
+    for entry in SCREENS:
+        key = key_for(app, f"switch_mode('{entry.mode}')")
         yield SystemCommand(
-            "Show or hide completed todos", "Toggle", screen.action_toggle_completed
+            f"Go to {entry.title}",
+            _help(key, f"the {entry.title} screen"),
+            partial(app.switch_mode, entry.mode),
         )
-    elif isinstance(screen, ClisScreen):
-        yield SystemCommand(
-            "Run the selected CLI as a job", "Asks for arguments", screen.action_run
-        )
-        yield SystemCommand("Doctor the selected CLI", "With its build step", screen.action_doctor)
-        yield SystemCommand(
-            "Uninstall the selected CLI", "Its registration", screen.action_uninstall
-        )
-    elif isinstance(screen, ClaudeScreen):
-        yield SystemCommand(
-            "New Claude session", "Folder, worktree, mode, prompt", screen.action_new
-        )
-        yield SystemCommand(
-            "Attach to the selected Claude session", "Its job", screen.action_attach
-        )
-        yield SystemCommand("Resume the selected Claude session", "A new job", screen.action_resume)
-        yield SystemCommand("Stop the selected Claude session", "Asks first", screen.action_stop)
-        yield SystemCommand(
-            "Send a follow-up to the selected Claude session",
-            "Its next message",
-            screen.action_send,
-        )
-        yield SystemCommand(
-            "Remove the selected Claude session",
-            "Keep or remove its worktree",
-            screen.action_remove,
-        )
-        yield SystemCommand(
-            "Show the selected Claude session's git diff", "Worktree changes", screen.action_diff
-        )
-        yield SystemCommand(
-            "Show or hide every Claude session on disk", "Toggle", screen.action_toggle_all
-        )
-    elif isinstance(screen, WorkletsScreen):
-        yield from _worklet_commands(screen)
-
-
-def _worklet_commands(screen: WorkletsScreen) -> Iterable[SystemCommand]:
-    entries = (
-        ("Add a worklet", "From a git URL or a folder", screen.action_new),
-        ("Attach to the selected worklet's job", "Its server or build", screen.action_attach),
-        ("Start the selected worklet", "Build if needed, then run", screen.action_start),
-        ("Stop the selected worklet", "Asks first", screen.action_stop),
-        ("Restart the selected worklet", "Stop, then start", screen.action_restart),
-        ("Pull the selected worklet", "Fetch, rebuild, restart", screen.action_pull),
-        ("Prompt Claude in the selected worklet", "A session in its clone", screen.action_prompt),
-        ("Propose the selected worklet's changes", "Branch, push, PR", screen.action_propose),
-        ("Open the selected worklet's URL", "Copies it", screen.action_open),
-        ("Open the selected worklet's log", "Full log", screen.action_log),
-        ("Remove the selected worklet", "Asks; data kept unless asked", screen.action_remove),
-        ("Show the selected worklet's store", "Keys and values", screen.action_toggle_store),
+    yield SystemCommand(
+        "Command bar",
+        _help(":", "type a command at the ❯ prompt"),
+        partial(_focus_command_bar, screen),
     )
-    for title, help_text, action in entries:
-        yield SystemCommand(title, help_text, action)
+    yield SystemCommand(
+        "Keys of this screen", _help("?", "every key, and the bar's grammar"), app.action_help
+    )
+    for kind, entries in ENTRIES.items():
+        if isinstance(screen, kind):
+            for title, action, words in entries:
+                yield SystemCommand(
+                    title,
+                    _help(key_for(screen, action), words),
+                    getattr(screen, f"action_{action}"),
+                )

@@ -24,9 +24,13 @@ from aio.todos.grammar import (
 )
 from aio.todos.model import relative_time
 
+HINT = "Type a title; the deadlines may stay empty. Enter saves, Escape cancels."
+
 
 @dataclass(frozen=True)
 class TodoFormResult:
+    """What the form saves: a title and the two deadlines (timestamps or None)."""
+
     title: str
     deadline: float | None
     virtual_deadline: float | None
@@ -49,6 +53,7 @@ class TodoFormScreen(ModalScreen[TodoFormResult | None]):
         self.todo = todo
         self.clock = clock
         self.result: AddTodo | None = None
+        self.typed = False  # no error is shown until the user has typed
 
     def compose(self) -> ComposeResult:
         todo = self.todo or {}
@@ -76,8 +81,13 @@ class TodoFormScreen(ModalScreen[TodoFormResult | None]):
         self.validate_form()
 
     @on(Input.Changed)
+    def _typed(self) -> None:
+        self.typed = True
+        self.validate_form()
+
     def validate_form(self) -> None:
-        """Check the form as the user types; show what will be saved, or what is wrong."""
+        """Check the form as the user types; show what will be saved, or what is wrong (a
+        hint instead, until something is typed)."""
         title = self.query_one("#todo-title", Input).value
         tokens = [
             value.strip()
@@ -88,17 +98,17 @@ class TodoFormScreen(ModalScreen[TodoFormResult | None]):
         ]
         check = self.query_one("#todo-check", Static)
         save = self.query_one("#todo-save", Button)
-        if tokens[1] and not tokens[0]:
-            self.result = None
-            check.update("[red]a virtual deadline needs a deadline too[/red]")
-            save.disabled = True
-            return
         try:
+            if tokens[1] and not tokens[0]:
+                raise TodoGrammarError("a virtual deadline needs a deadline too")
             self.result = self._build(title, tokens)
         except TodoGrammarError as exc:
             self.result = None
-            check.update(f"[red]{escape(str(exc))}[/red]")
             save.disabled = True
+            if self.typed:
+                check.update(f"[red]{escape(str(exc))}[/red]")
+            else:
+                check.update(f"[dim]{HINT}[/dim]")
             return
         check.update(self._describe(self.result))
         save.disabled = False

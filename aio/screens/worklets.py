@@ -14,8 +14,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Static, Tree
 
 from aio.screens import messages
-from aio.screens.claude_forms import ConfirmScreen, SendScreen
+from aio.screens.claude_forms import SendScreen
+from aio.screens.confirm import ConfirmScreen
 from aio.screens.job_preview import PreviewScreen
+from aio.screens.wording import dashboard_wording
 from aio.screens.worklet_forms import NewWorkletScreen, RemoveWorkletScreen
 from aio.text.printable import printable
 from aio.widgets.command_bar import CommandBar
@@ -26,7 +28,7 @@ from aio.widgets.worklet_table import WorkletTable
 EMPTY = (
     "Worklets are prototypes from git repositories: aio clones one, builds and runs it as a "
     "job on a loopback port of its own, with a key-value store of its own.\n"
-    "Press n to add one (a git URL or a local folder), or run `aio wl add REPO`."
+    "Press n to add one (a git URL or a local folder); ? lists every key of this screen."
 )
 KEYS_SHOWN = 1000  # keys listed per namespace in the store view
 VALUE_CHARS = 200_000  # of a value's JSON shown; `aio kv W get` prints it all
@@ -51,7 +53,7 @@ class WorkletsScreen(PreviewScreen):
         Binding("n", "new", "New", id="worklets.new"),
         Binding("a", "attach", "Attach", id="worklets.attach"),
         Binding("s", "start", "Start", id="worklets.start"),
-        Binding("k", "stop", "Stop", id="worklets.stop"),
+        Binding("K", "stop", "Stop", id="worklets.stop"),
         Binding("e", "restart", "Restart", id="worklets.restart"),
         Binding("u", "pull", "Pull", id="worklets.pull"),
         Binding("p", "prompt", "Prompt", id="worklets.prompt"),
@@ -348,5 +350,5 @@ def _shown_job(worklet: dict | None) -> int | None:
 
 def _note_line(worklet: dict, job: int | None) -> str:
     if worklet.get("error"):
-        return f"worklet {worklet['name']}: {printable(worklet['error'], 300)}"
+        return f"worklet {worklet['name']}: {printable(dashboard_wording(worklet['error']), 300)}"
     return f"worklet {worklet['name']} is {worklet['status']}; no job yet (s starts it)"

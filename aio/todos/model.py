@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
 from aio.core.migrations import migrate_sync
+
+TYPE_CHECKING = False  # neither typing nor pathlib on `aio t`'s path
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -45,16 +47,60 @@ URGENCY_COLOURS = {
 }
 
 
-@dataclass(slots=True)
 class Todo:
-    id: int
-    title: str
-    deadline: float | None
-    virtual_deadline: float | None
-    created_at: float
-    completed_at: float | None = None
-    deadline_fired: bool = False
-    virtual_fired: bool = False
+    """One todo as stored. A plain class, not a dataclass: `dataclasses` imports `inspect`,
+    which would cost `aio t --json` about as much as a Python start."""
+
+    __slots__ = (
+        "completed_at",
+        "created_at",
+        "deadline",
+        "deadline_fired",
+        "id",
+        "title",
+        "virtual_deadline",
+        "virtual_fired",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        title: str,
+        deadline: float | None,
+        virtual_deadline: float | None,
+        created_at: float,
+        completed_at: float | None = None,
+        deadline_fired: bool = False,
+        virtual_fired: bool = False,
+    ) -> None:
+        self.id = id
+        self.title = title
+        self.deadline = deadline
+        self.virtual_deadline = virtual_deadline
+        self.created_at = created_at
+        self.completed_at = completed_at
+        self.deadline_fired = deadline_fired
+        self.virtual_fired = virtual_fired
+
+    def _values(self) -> tuple:
+        return (
+            self.id,
+            self.title,
+            self.deadline,
+            self.virtual_deadline,
+            self.created_at,
+            self.completed_at,
+            self.deadline_fired,
+            self.virtual_fired,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Todo) and other._values() == self._values()
+
+    __hash__ = None  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return f"Todo{self._values()!r}"
 
     def urgency(self, now: float) -> Urgency:
         """Overdue, behind plan (past the virtual deadline only), due within 1 h or 1 day,
@@ -135,14 +181,25 @@ class TodoNotFound(KeyError):
 _COLUMNS = (
     "id, title, deadline, virtual_deadline, created_at, completed_at, deadline_fired, virtual_fired"
 )
+_NEAREST = "COALESCE(virtual_deadline, deadline)"
+_NEAREST_KEY = f"(CASE WHEN {_NEAREST} = 0 THEN NULL ELSE {_NEAREST} END)"  # `nearest or inf`
+# Todo.sort_key in SQL: the urgency's rank, then the nearest deadline (none last), then the id.
+_URGENCY_ORDER = f"""CASE
+    WHEN completed_at IS NOT NULL THEN {_RANK[Urgency.DONE]}
+    WHEN deadline <= :now THEN {_RANK[Urgency.OVERDUE]}
+    WHEN virtual_deadline <= :now THEN {_RANK[Urgency.BEHIND_PLAN]}
+    WHEN {_NEAREST} IS NULL THEN {_RANK[Urgency.NONE]}
+    WHEN {_NEAREST} - :now <= {HOUR} THEN {_RANK[Urgency.WITHIN_HOUR]}
+    WHEN {_NEAREST} - :now <= {DAY} THEN {_RANK[Urgency.WITHIN_DAY]}
+    ELSE {_RANK[Urgency.LATER]} END, {_NEAREST_KEY} IS NULL, {_NEAREST_KEY}, id"""
 
 
 class TodoBook:
     """Todos in the database at `path` (created and migrated on first use)."""
 
-    def __init__(self, path: Path, clock=time.time, threaded: bool = False) -> None:
-        fresh = not path.exists()
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    def __init__(self, path: Path | str, clock=time.time, threaded: bool = False) -> None:
+        fresh = not os.path.exists(path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
         self.clock = clock
         # The core calls it from worker threads, one call at a time (its own lock).
         self.conn = sqlite3.connect(
@@ -177,6 +234,22 @@ class TodoBook:
         where = "" if include_completed else " WHERE completed_at IS NULL"
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM todos{where}").fetchall()
         return sort_todos([Todo.from_row(r) for r in rows], self.clock())
+
+    def first(
+        self, limit: int, include_completed: bool = False, offset: int = 0
+    ) -> tuple[list[Todo], int]:
+        """`limit` todos from the `offset`-th most urgent on, in `sort_todos` order but sorted by
+        SQLite, and how many there are: a page of a long list without loading every row."""
+        where = "" if include_completed else " WHERE completed_at IS NULL"
+        # SQLite's LIMIT and OFFSET are 64-bit integers.
+        limit, offset = min(int(limit), 1 << 62), min(int(offset), 1 << 62)
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM todos{where} ORDER BY {_URGENCY_ORDER} "
+            f"LIMIT {limit} OFFSET {offset}",
+            {"now": self.clock()},
+        ).fetchall()
+        (total,) = self.conn.execute(f"SELECT COUNT(*) FROM todos{where}").fetchone()
+        return [Todo.from_row(r) for r in rows], total
 
     def complete(self, ids: tuple[int, ...]) -> list[Todo]:
         """Mark todos done (all or none: an unknown id changes nothing)."""

@@ -1,6 +1,7 @@
 """The core's todo API (on the unix socket; the dashboard's way to todos).
 
-GET    /todos[?all=1]           open todos, most urgent first (all=1: completed too)
+GET    /todos[?all=1]           open todos, most urgent first (all=1: completed too;
+                                 limit=N&offset=M: a page of them, with the total)
 POST   /todos                   {"title", "deadline", "virtual_deadline"} (timestamps)
 PUT    /todos/{id}              the same fields: replace a todo's title and deadlines
 POST   /todos/complete          {"ids": [...]}         POST /todos/delete   {"ids": [...]}
@@ -69,16 +70,25 @@ def _answer(service, todos) -> web.Response:
 
 
 async def list_todos(request: web.Request) -> web.Response:
-    """Todos, most urgent first; `limit=N` sends only the first N (with the total)."""
+    """Todos, most urgent first; `limit=N` (and `offset=M`) send only N of them, from the
+    M-th on, with the total."""
     service = _service(request)
     every = request.query.get("all") in ("1", "true", "yes")
     raw_limit = request.query.get("limit")
     if raw_limit is not None and (not is_number(raw_limit) or int(raw_limit) == 0):
         raise RequestError("query 'limit': expected a whole number above 0")
-    todos = await service.call("list", every)
-    shown = todos[: int(raw_limit)] if raw_limit else todos
+    raw_offset = request.query.get("offset")
+    if raw_offset is not None and not is_number(raw_offset):
+        raise RequestError("query 'offset': expected a whole number")
+    if raw_limit or raw_offset:  # a page, sorted by SQLite: what the dashboard shows
+        limit = int(raw_limit) if raw_limit else 1 << 62
+        offset = int(raw_offset) if raw_offset else 0
+        shown, total = await service.call("first", limit, every, offset)
+    else:
+        shown = await service.call("list", every)
+        total = len(shown)
     now = service.clock()
-    return web.json_response({"todos": [t.to_dict(now) for t in shown], "total": len(todos)})
+    return web.json_response({"todos": [t.to_dict(now) for t in shown], "total": total})
 
 
 async def add_todo(request: web.Request) -> web.Response:

@@ -68,7 +68,7 @@ class TodoService:
         """Run a TodoBook method in a thread; changes re-arm the timer and tell clients."""
         async with self._lock:
             result = await asyncio.to_thread(getattr(self._book, method), *args)
-        if method not in ("list", "get", "unfired"):
+        if method not in ("list", "first", "get", "unfired"):
             await self.changed()
         return result
 

@@ -4,10 +4,8 @@ and it works whether the core runs or not; a running core is told, so dashboards
 
 from __future__ import annotations
 
-import contextlib
-import json
+import os
 import sys
-from datetime import datetime
 
 from aio.text.json_list import write_json_list
 from aio.text.printable import printable
@@ -26,7 +24,7 @@ Deadlines: 30m 2h 1d 1w, combinations like 1d4h, 2026-01-15 (end of that day),
 """
 
 
-def _parse(words: list[str], now: datetime):
+def _parse(words: list[str], now):
     from aio.todos.grammar import build_add, parse_todo_command
 
     # The shell has already removed quotes: `aio t +"Read chapter 2" 1w` arrives as
@@ -53,59 +51,116 @@ def cmd_todo(argv: list[str]) -> int:
         trailing = [w for w in argv if w in flags]
     as_json = "--json" in trailing
     show_all = "--all" in trailing or "-a" in trailing
-    from aio.config.locations import aio_home, database_path
-    from aio.todos.model import TodoBook, TodoNotFound
+    from aio.config.locations import aio_home_text
 
+    home = aio_home_text()
     if not words:  # the common case, `aio t`: no grammar to load
-        book = TodoBook(database_path(aio_home()))
+        from aio.todos.model import TodoBook
+
+        book = TodoBook(os.path.join(home, "aio.db"))  # locations.database_path, no pathlib
         try:
             return _print_list(book, show_all, as_json)
         finally:
             book.close()
-    from aio.todos.grammar import (
-        AddTodo,
-        CompleteTodos,
-        DeleteTodos,
-        ListTodos,
-        TodoGrammarError,
-    )
+    from datetime import datetime
+
+    from aio.todos.grammar import ListTodos, TodoGrammarError
 
     try:
         command = _parse(words, datetime.now())
     except TodoGrammarError as exc:
         sys.stderr.write(f"aio t: {printable(str(exc))}\n")
         return 2
-    home = aio_home()
-    book = TodoBook(database_path(home))
-    try:
-        if isinstance(command, ListTodos):
+    if isinstance(command, ListTodos):
+        from aio.todos.model import TodoBook
+
+        book = TodoBook(os.path.join(home, "aio.db"))
+        try:
             return _print_list(book, show_all or command.show_completed, as_json)
-        if isinstance(command, AddTodo):
-            todo = book.add(command.title, command.deadline, command.virtual_deadline)
-            changed = [todo]
-            verb = "added"
-        elif isinstance(command, CompleteTodos):
-            changed, verb = book.complete(command.ids), "done"
-        elif isinstance(command, DeleteTodos):
-            changed, verb = book.delete(command.ids), "deleted"
-    except TodoNotFound as exc:
-        sys.stderr.write(f"aio t: {printable(str(exc))}; nothing was changed\n")
-        return 2
-    finally:
-        book.close()
-    _tell_core(home)
-    now = book.clock()
+        finally:
+            book.close()
+    from aio.client.core_client import CoreClient, CoreError, CoreUnavailable
+
+    core = CoreClient(home)
+    try:
+        if core.is_running():
+            verb, changed = _change_through_core(core, command)
+        else:  # write the database here; a core that started meanwhile is told
+            verb, changed = _change_here(home, command)
+    except LookupError as exc:
+        return _refused(str(exc))
+    except CoreError as exc:
+        if exc.status >= 500:
+            return _failed(str(exc))
+        return _refused(str(exc))
+    except CoreUnavailable as exc:  # lost mid-request: the change may or may not be made
+        return _failed(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps([t.to_dict(now) for t in changed], indent=1) + "\n")
+        import json
+
+        sys.stdout.write(json.dumps(changed, indent=1) + "\n")
     else:
         for todo in changed:
-            due = f" (due {todo.to_dict(now)['due']})" if todo.deadline else ""
-            print(f"{verb}: {todo.id}. {printable(todo.title, 80)}{due}")
+            due = f" (due {todo['due']})" if todo["deadline"] else ""
+            print(f"{verb}: {todo['id']}. {printable(todo['title'], 80)}{due}")
     return 0
+
+
+def _failed(message: str) -> int:
+    sys.stderr.write(f"aio t: {printable(message)}\n")
+    return 1
+
+
+def _refused(message: str) -> int:
+    sys.stderr.write(f"aio t: {printable(message)}; nothing was changed\n")
+    return 2
+
+
+def _change_through_core(core, command) -> tuple[str, list[dict]]:
+    """Ask the running core to make the change (it holds the database open, re-arms its
+    reminder and tells the dashboards): no SQLite in this process."""
+    from aio.todos.grammar import AddTodo, CompleteTodos
+
+    if isinstance(command, AddTodo):
+        body = {
+            "title": command.title,
+            "deadline": command.deadline,
+            "virtual_deadline": command.virtual_deadline,
+        }
+        return "added", [core.request("POST", "/todos", body)["todo"]]
+    path, verb = (
+        ("complete", "done") if isinstance(command, CompleteTodos) else ("delete", "deleted")
+    )
+    return verb, core.request("POST", f"/todos/{path}", {"ids": list(command.ids)})["todos"]
+
+
+def _change_here(home: str, command) -> tuple[str, list[dict]]:
+    """The change made in the database by this process (no core runs). LookupError names an
+    unknown todo; then nothing was changed."""
+    from aio.todos.grammar import AddTodo, CompleteTodos
+    from aio.todos.model import TodoBook
+
+    book = TodoBook(os.path.join(home, "aio.db"))
+    try:
+        if isinstance(command, AddTodo):
+            todo = book.add(command.title, command.deadline, command.virtual_deadline)
+            changed, verb = [todo], "added"
+        elif isinstance(command, CompleteTodos):
+            changed, verb = book.complete(command.ids), "done"
+        else:
+            changed, verb = book.delete(command.ids), "deleted"
+    finally:
+        book.close()
+    # A core may have started meanwhile: let it re-arm its reminder and tell the dashboards.
+    _tell_core(home)
+    now = book.clock()
+    return verb, [todo.to_dict(now) for todo in changed]
 
 
 def _tell_core(home) -> None:
     """Let a running core re-arm its reminder and tell open dashboards; fine if none runs."""
+    import contextlib
+
     from aio.client.core_client import CoreClient, CoreError, CoreUnavailable
 
     with contextlib.suppress(CoreUnavailable, CoreError):

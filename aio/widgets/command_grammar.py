@@ -17,6 +17,21 @@ HELP = (
     "w <job> browser · t +todo 2h · claude [-p] [prompt] · m menu · q quit"
 )
 PLACEHOLDER = "a 1 · r task · k 1 · c 1 · l 1 · w 1 · t +todo 2h · claude prompt · m · q"
+# The grammar as the `?` screen shows it: (what to type, what it does).
+GRAMMAR = (
+    ("a <job>", "attach to a job (its number, #number or name); selects it too"),
+    ("r <task>", "run a task: a menu task's name or a task file's path"),
+    ("k <job>", "kill a running job; selects it too"),
+    ("c <job>", "clear (remove) a finished job: its record, log and folder"),
+    ("l <job>", "open a job's full log; selects it too"),
+    ("w <job>", "open a job in the browser; selects it too"),
+    ("t +Fix bug 2h", "add a todo (t ✓1 completes, t ✗1 reopens, t rm 1 deletes, t lists)"),
+    ("claude [-p] [prompt]", "a new Claude session in this folder (-p: headless)"),
+    ("m", "the task menu"),
+    ("q", "quit the dashboard"),
+)
+VERBS = ("a", "r", "k", "c", "l", "w", "t", "claude", "m", "q")
+JOB_VERBS = ("a", "k", "c", "l", "w")
 
 
 @dataclass(frozen=True, slots=True)

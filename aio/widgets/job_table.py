@@ -1,4 +1,8 @@
-"""JobTable: the live jobs list (number, name, status, step, exit, duration, started)."""
+"""JobTable: the live jobs list (number, name, status, step, exit, duration, started).
+
+On a narrow terminal the columns give way in order: Step first, then Name (each down to a few
+cells, cut with an ellipsis); Status, the number and the times keep their width.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from aio.jobs.display import format_duration, job_duration, step_label
+from aio.widgets.row_table import RowTable
 
 STATUS_STYLES = {
     "queued": "dim",
@@ -30,6 +34,8 @@ COLUMNS = (
     ("Duration", "duration"),
     ("Started", "started"),
 )
+# The columns that shrink when the table is too narrow, first to give way first; their least.
+SHRINKING = (("step", 8), ("name", 10))
 
 
 def step_cell(job: dict) -> str:
@@ -47,11 +53,12 @@ def started_cell(job: dict) -> str:
     return datetime.fromtimestamp(started).strftime("%H:%M:%S")
 
 
-class JobTable(DataTable):
-    """A DataTable keyed by job number, updated row by row from core events."""
+class JobTable(RowTable):
+    """A DataTable keyed by job number, updated row by row from core events; its columns fit
+    the width it has (see SHRINKING)."""
 
     def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(**kwargs)
         self.clock = clock
         self.jobs: dict[int, dict] = {}
 
@@ -63,9 +70,9 @@ class JobTable(DataTable):
         status = job["status"]
         return [
             Text(str(job["id"]), justify="right"),
-            job["name"],
+            Text(job["name"], no_wrap=True, overflow="ellipsis"),
             Text(status, style=STATUS_STYLES.get(status, "")),
-            step_cell(job),
+            Text(step_cell(job), no_wrap=True, overflow="ellipsis"),
             "-" if job.get("exit_code") is None else str(job["exit_code"]),
             format_duration(job_duration(job, self.clock())),
             started_cell(job),
@@ -87,8 +94,44 @@ class JobTable(DataTable):
         self.call_after_refresh(self._redraw)
 
     def _redraw(self) -> None:
+        self.fit_columns()
         self._clear_caches()
         self.refresh()
+
+    def on_resize(self) -> None:
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Give each column its content's width, then take what does not fit from the
+        SHRINKING columns, in their order, down to their least width."""
+        available = self.scrollable_content_region.width
+        if available <= 0 or not self.columns:
+            return
+        padding = 2 * self.cell_padding
+        natural = {
+            key: max(col.content_width, col.label.cell_len) for key, col in self.columns.items()
+        }
+        excess = sum(natural.values()) + padding * len(natural) - available
+        widths = {}
+        for key, least in SHRINKING:
+            column_key = next((k for k in natural if k.value == key), None)
+            if column_key is None:
+                continue
+            give = max(0, min(excess, natural[column_key] - least))
+            widths[column_key] = natural[column_key] - give if give else None
+            excess -= give
+        changed = False
+        for column_key, width in widths.items():
+            column = self.columns[column_key]
+            auto = width is None
+            if column.auto_width != auto or (not auto and column.width != width):
+                column.auto_width = auto
+                column.width = width or 0
+                changed = True
+        if changed:
+            self._require_update_dimensions = True
+            self._clear_caches()
+            self.refresh()
 
     def upsert(self, job: dict) -> None:
         """Update a job's row, or add it; the cursor stays on the job it was on."""
@@ -97,11 +140,13 @@ class JobTable(DataTable):
             self.jobs[job["id"]] = job
             for (_, column), value in zip(COLUMNS, self.cells(job), strict=True):
                 self.update_cell(key, column, value, update_width=True)
+            self.call_after_refresh(self.fit_columns)
         else:
             selected = self.selected_job_id
             self.jobs[job["id"]] = job
             self.add_row(*self.cells(job), key=key)
             self._keep_cursor_on(selected)
+            self.call_after_refresh(self.fit_columns)
 
     def remove(self, job_id: int) -> None:
         """Drop a job's row. The cursor stays on the job it was on: DataTable keeps the row

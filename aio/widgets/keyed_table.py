@@ -6,16 +6,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from textual.widgets import DataTable
+from aio.widgets.row_table import RowTable
 
 
-class KeyedTable(DataTable):
+class KeyedTable(RowTable):
     """Subclasses give COLUMNS ((label, column key), ...), `key_of` and `cells`."""
 
     COLUMNS: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(**kwargs)
         self.clock = clock
         self.records: dict[str, dict] = {}
 

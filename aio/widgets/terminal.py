@@ -4,7 +4,14 @@ Bytes go through `pyte.ByteStream` (a UTF-8 character split across reads is kept
 about 30 frames a second, and only dirty lines are re-rendered; strips are cached. pyte parses
 0.1-1 MB/s while a PTY can deliver 70+ MB/s, so each frame parses for a bounded time, and when
 far more is pending the view jumps to the tail of the stream and says so (the complete output
-is in the log).
+is in the log). pyte is imported when the first bytes (or a size) come, not for the first frame.
+
+A job's PTY is often larger than the preview. A line program (a build, a shell) is shown
+around its cursor: the rows up to the cursor's, as low as they go. A full-screen program (on
+the alternate screen, or one that cleared the screen and hid the cursor: top, vim, less, Claude
+Code) is shown from its top row, cropped at the right and the bottom, as its header and first
+lines are what tells what it is doing. Focusing the preview (i) gives the job the preview's
+size, so the whole program fits.
 """
 
 from __future__ import annotations
@@ -12,7 +19,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import pyte
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -25,7 +31,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from aio.widgets.key_bytes import key_to_bytes
-from aio.widgets.terminal_screen import KeepingScreen
 from aio.widgets.terminal_style import CURSOR_STYLE, char_style
 
 FRAME_SECONDS = 1 / 30
@@ -96,8 +101,9 @@ class TerminalView(Widget, can_focus=True):
         self, cols: int = 80, rows: int = 24, *, name: str | None = None, id: str | None = None
     ) -> None:
         super().__init__(name=name, id=id)
-        self._screen = KeepingScreen(cols, rows)
-        self._stream = pyte.ByteStream(self._screen)
+        self._emulator_size = (cols, rows)
+        self._emulator = None  # the pyte screen and stream, made when first needed
+        self._byte_stream = None
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._frame: Timer | None = None
@@ -108,10 +114,35 @@ class TerminalView(Widget, can_focus=True):
         self.fed_bytes = 0
         self.frames = 0
 
+    # The emulator
+
+    def _make_emulator(self, cols: int, rows: int) -> None:
+        import pyte
+
+        from aio.widgets.terminal_screen import KeepingScreen
+
+        self._emulator_size = (cols, rows)
+        self._emulator = KeepingScreen(cols, rows)
+        self._byte_stream = pyte.ByteStream(self._emulator)
+
+    @property
+    def _screen(self):
+        if self._emulator is None:
+            self._make_emulator(*self._emulator_size)
+        return self._emulator
+
+    @property
+    def _stream(self):
+        if self._byte_stream is None:
+            self._make_emulator(*self._emulator_size)
+        return self._byte_stream
+
     # Feeding
 
     @property
     def screen_size(self) -> tuple[int, int]:
+        if self._emulator is None:
+            return self._emulator_size
         return self._screen.columns, self._screen.lines
 
     def feed(self, data: bytes) -> None:
@@ -137,17 +168,19 @@ class TerminalView(Widget, can_focus=True):
         self._pending.clear()
         self._pending_bytes = 0
         if cols and rows:
-            self._screen = KeepingScreen(cols, rows)
-        else:
-            self._screen.reset()
-        self._stream = pyte.ByteStream(self._screen)
+            self._make_emulator(cols, rows)
+        elif self._emulator is not None:
+            self._make_emulator(*self.screen_size)
         self._strips.clear()
         self.skipped_bytes = 0
         self.refresh()
 
     def resize_screen(self, cols: int, rows: int) -> None:
         """Follow the PTY's size, keeping what is on screen (see KeepingScreen)."""
-        if (cols, rows) != self.screen_size:
+        if self._emulator is None:
+            self._emulator_size = (cols, rows)
+            self.refresh()
+        elif (cols, rows) != self.screen_size:
             self._screen.resize(rows, cols)
             self._strips.clear()
             self.refresh()
@@ -199,8 +232,7 @@ class TerminalView(Widget, can_focus=True):
         tail = _trim_to_line(data[-screenful:])
         self._flooding_until = time.monotonic() + FLOOD_HOLD_SECONDS
         self.skipped_bytes += len(data) - len(tail)
-        self._screen = KeepingScreen(cols, rows)
-        self._stream = pyte.ByteStream(self._screen)
+        self._make_emulator(cols, rows)
         self._strips.clear()
         self._pending = [tail]
         self._pending_bytes = len(tail)
@@ -215,14 +247,16 @@ class TerminalView(Widget, can_focus=True):
     # Rendering
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
-        return self._screen.columns
+        return self.screen_size[0]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return self._screen.lines
+        return self.screen_size[1]
 
     def _top_row(self) -> int:
-        """The first screen row shown when the view is shorter than the screen: the cursor's
-        row stays in view, as low as it can be."""
+        """The first screen row shown when the view is shorter than the screen: a full-screen
+        program's top row; else the cursor's row stays in view, as low as it can be."""
+        if self._screen.full_screen and not self.has_focus:
+            return 0
         height = self.content_size.height or self._screen.lines
         lowest = max(0, self._screen.lines - height)
         return min(lowest, max(0, self._screen.cursor.y + 1 - height))
@@ -243,8 +277,10 @@ class TerminalView(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         if self._base is None:
             self._refresh_base_style()
-        row = self._top_row() + y
         width = self.content_size.width
+        if self._emulator is None:
+            return Strip.blank(width, self._base)
+        row = self._top_row() + y
         if row >= self._screen.lines:
             return Strip.blank(width, self._base)
         show_cursor = self.has_focus and not self._screen.cursor.hidden

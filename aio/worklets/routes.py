@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from aio.core.http import RequestError, read_json
+from aio.core.http import RequestError, query_seconds, read_json
 from aio.worklets.service import WorkletService
 
 WORKLETS = web.AppKey("worklets", WorkletService)
@@ -88,13 +88,7 @@ async def get_worklet(request: web.Request) -> web.Response:
 
 
 async def wait_worklet(request: web.Request) -> web.Response:
-    raw = request.query.get("timeout", "60")
-    try:
-        timeout = float(raw)
-    except ValueError:
-        timeout = -1.0
-    if not 0 <= timeout <= MAX_WAIT_SECONDS:
-        raise RequestError(f"query 'timeout': expected 0 to {MAX_WAIT_SECONDS} seconds")
+    timeout = query_seconds(request, "timeout", 60.0, MAX_WAIT_SECONDS)
     service = _service(request)
     return _answer(await service.wait_settled(service.get(_ref(request)), timeout))
 

@@ -22,8 +22,9 @@ from pathlib import Path
 from aio.claude.service import ClaudeService
 from aio.config.settings import Config
 from aio.core.errors import is_number
-from aio.core.events import EventBus, Subscription
+from aio.core.events import EventBus
 from aio.core.store import Store
+from aio.jobs.follow import BackgroundTasks, JobFollower
 from aio.jobs.manager import JobManager, folder_slug
 from aio.worklets import git_ops, records
 from aio.worklets.changes import WorkletChanges
@@ -76,9 +77,16 @@ class WorkletService(WorkletRuns, WorkletChanges):
         self._adding: set[str] = set()  # names of worklets being cloned
         self._prompts: dict[int, int] = {}  # Claude session -> worklet
         self._settle = asyncio.Condition()
-        self._subscription: Subscription | None = None
-        self._follower: asyncio.Task | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._follower = JobFollower(
+            "worklets",
+            events,
+            jobs,
+            self._by_job,
+            self._job_changed,
+            self._session_event,
+            kinds=("claude_session", "claude_transcript"),
+        )
+        self._tasks = BackgroundTasks("worklets")
 
     # Life cycle
 
@@ -86,8 +94,7 @@ class WorkletService(WorkletRuns, WorkletChanges):
         """Load the records (after the jobs and Claude sessions). A worklet that was building
         or running when the core stopped is started again; one that was being cloned is
         removed (its `aio wl add` never got an answer)."""
-        self._subscription = self.events.subscribe()
-        self._follower = asyncio.create_task(self._follow())
+        self._follower.start()
         for worklet in await records.load_worklets(self.store.db):
             self.worklets[worklet.id] = worklet
             for number in (worklet.build_job, worklet.run_job):
@@ -116,43 +123,13 @@ class WorkletService(WorkletRuns, WorkletChanges):
     async def stop(self) -> None:
         """Stop following (the jobs are killed by the job manager; the records say what ran,
         so the next core starts those worklets again)."""
-        for task in [*self._probes.values(), *self._tasks]:
+        for task in self._probes.values():
             task.cancel()
-        if self._subscription is not None:
-            self._subscription.close()
-        if self._follower is not None:
-            self._follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._follower
+        self._tasks.cancel_all()
+        await self._follower.stop()
 
     def _spawn(self, coro) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished_task)
-
-    def _finished_task(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("a worklet task failed", exc_info=task.exception())
-
-    async def _follow(self) -> None:
-        while True:
-            event = await self._subscription.get()
-            if event is None:  # dropped (fell behind) or the bus closed: take a fresh look
-                self._subscription = self.events.subscribe()
-                for job_id in list(self._by_job):
-                    job = self.jobs.jobs.get(job_id)
-                    if job is not None:
-                        await self._job_changed(job.to_dict())
-                continue
-            try:
-                kind = event.get("type")
-                if kind == "job":
-                    await self._job_changed(event["job"])
-                elif kind in ("claude_session", "claude_transcript"):
-                    await self._session_event(event)
-            except Exception:  # one bad record must not stop the following
-                log.exception("worklets: could not follow event %s", event.get("type"))
+        self._tasks.spawn(coro)
 
     async def _changed(self, worklet: Worklet) -> None:
         worklet.updated_at = self.clock()

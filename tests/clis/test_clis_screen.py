@@ -1,6 +1,7 @@
 """The CLIs screen (key 3) driven through Textual's Pilot against a real in-process core: the
 table lists the tool; r runs it as a job with the arguments typed in the prompt; d shows the
-doctor's report; u uninstalls it and its row goes."""
+doctor's report; u asks, then uninstalls it and its row goes, leaving an empty state that
+says what external CLIs are and how to add one."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from typing import Any
 import pytest
 from clis_harness import CliEnv, aio_command, make_py_tool, report_of
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from aio.app import AioApp
 from aio.config.settings import Config
 from aio.core.daemon import Core
 from aio.screens.clis import ClisScreen, DoctorScreen, RunArgumentsScreen
+from aio.screens.confirm import ConfirmScreen
 from aio.screens.jobs import JobsScreen
 from aio.widgets.job_table import JobTable
 
@@ -119,12 +121,34 @@ async def test_the_clis_screen_runs_doctors_and_uninstalls(
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.screen is screen, "the report to close")
 
-            # u: uninstalled, and the row goes.
+            # u asks first; any key but Enter or y keeps the tool.
+            for key in ("escape", "u"):
+                await pilot.press("u")
+                question = await wait_until(
+                    pilot,
+                    lambda: isinstance(app.screen, ConfirmScreen) and app.screen,
+                    "the question",
+                )
+                assert "Uninstall screen-tool?" in str(question.query_one(".title").render())
+                assert f"{tool} itself is left alone" in str(question.query(Label)[1].render())
+                await pilot.press(key)
+                await wait_until(pilot, lambda: app.screen is screen, "the question to close")
+                assert (cli_env.links / "screen-tool.toml").exists(), f"{key} uninstalled it"
+            assert table.row_count == 1
+
+            # u, Enter: uninstalled, and the row goes; the empty screen says what to do.
             await pilot.press("u")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+            await pilot.press("enter")
             await wait_until(pilot, lambda: table.row_count == 0, "the row to disappear")
             assert not (cli_env.links / "screen-tool.toml").exists()
             assert (tool / "main.py").is_file()
             assert screen.sub_title.startswith("0 CLIs")
+            empty = screen.query_one("#clis-empty", Static)
+            await wait_until(pilot, lambda: empty.display and not table.display, "the empty state")
+            text = str(empty.render())
+            for words in ("No external CLIs yet", "flow-tool.toml", "aio install ~/", "catalog"):
+                assert words in text, words
 
             # `aio install` from a shell tells the core, and the open screen shows the tool.
             install = await asyncio.create_subprocess_exec(
@@ -140,5 +164,6 @@ async def test_the_clis_screen_runs_doctors_and_uninstalls(
             assert install.returncode == 0, out
             await wait_until(pilot, lambda: table.row_count == 1, "the reinstalled tool's row")
             assert table.get_row_at(0)[0] == "screen-tool"
+            assert table.display and not empty.display
     finally:
         await core.stop()

@@ -1,5 +1,5 @@
 """The Todos screen through Textual's Pilot: a real AioApp on a real in-process core, both on one
-injected clock. Keys: t (the screen), n add, d complete, x delete, e edit, c show completed,
+injected clock. Keys: t (the screen), n add, d complete, x delete (asked), e edit, c show completed,
 `:` the command bar; reminders end as toasts."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from todo_harness import FIXED_NOW, CoreStarter, FakeClock, Notes, Schedule, loc
 from todo_pilot import SEEDS, Dashboard, open_dashboard, seed, todo_core
 
 from aio.config.locations import database_path
+from aio.screens.confirm import ConfirmScreen
 from aio.screens.todo_form import TodoFormScreen, deadline_text
 from aio.screens.todos import TodosScreen
 from aio.todos.model import HOUR, URGENCY_COLOURS, TodoBook
@@ -154,7 +155,9 @@ async def test_d_completes_x_deletes_and_e_edits(setup: Setup) -> None:
         await dash.wait_titles(titles[1:])
         assert setup.stored()["Overdue"][3] == NOW
 
-        await dash.pilot.press("down", "x")  # the second row now: Soon
+        await dash.pilot.press("down", "x")  # the second row now: Soon; x asks first
+        await dash.wait(lambda: isinstance(dash.app.screen, ConfirmScreen), "the question")
+        await dash.pilot.press("enter")
         await dash.wait_titles([titles[1], *titles[3:]])
         assert "Soon" not in setup.stored()
 
@@ -194,7 +197,8 @@ async def test_t_in_the_command_bar_from_the_jobs_screen(setup: Setup) -> None:
         await dash.wait(lambda: "Title" in setup.stored(), "the todo to be added")
         assert setup.stored()["Title"][1:] == (NOW + HOUR, None, None)
         await dash.wait(
-            lambda: "t: todo 8 added: Title" in dash.log.notifications(), "the added toast"
+            lambda: "Todo added: 8 · Title, due in 1h 00m" in dash.log.notifications(),
+            "the added toast",
         )
         assert dash.app.current_mode == "jobs"
 

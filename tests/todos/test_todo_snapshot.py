@@ -47,3 +47,29 @@ def test_the_todos_screen(snap_compare, core_home: Path, clock: FakeClock) -> No
             assert snap_compare(app, terminal_size=(100, 20), run_before=show_todos)
         finally:
             core.stop()
+
+
+def test_the_empty_todos_screen(snap_compare, core_home: Path, clock: FakeClock) -> None:
+    """No todos: what todos are, the two deadlines, and the ways to add one."""
+    with local_zone("UTC"):
+        core_home.mkdir(mode=0o700, parents=True)
+        core = ThreadedCore(core_home, clock)
+        core.start()
+        try:
+            app = AioApp(core_home, CORE_CONFIG, clock=clock)
+
+            async def show_todos(pilot: Pilot) -> None:
+                await wait_on(pilot, lambda: app.connected, "the dashboard to connect")
+                await pilot.press("2")
+                await wait_on(
+                    pilot,
+                    lambda: (
+                        isinstance(app.screen, TodosScreen)
+                        and app.screen.query_one("#todos-empty").display
+                    ),
+                    "the empty state",
+                )
+
+            assert snap_compare(app, terminal_size=(100, 30), run_before=show_todos)
+        finally:
+            core.stop()

@@ -23,6 +23,7 @@ from core_harness import reap_home
 # tests; the dashboard's Claude screen tests use the same ones.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "claude"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "worklets"))  # worklet_harness
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "flows"))  # flows_harness
 from claude_fixtures import claude_core, claude_home, stub  # noqa: F401
 from pilot_harness import CoreRunner, ServedCore
 from tmux_terminal import TmuxTerminal

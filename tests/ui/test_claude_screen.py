@@ -16,7 +16,8 @@ from textual.widgets import Input, Static
 
 from aio.screens import messages
 from aio.screens.claude import ClaudeScreen
-from aio.screens.claude_forms import ConfirmScreen, NewSessionScreen, RemoveScreen, SendScreen
+from aio.screens.claude_forms import NewSessionScreen, RemoveScreen, SendScreen
+from aio.screens.confirm import ConfirmScreen
 from aio.screens.log_view import LogScreen, LogView
 from aio.widgets.claude_table import ClaudeTable
 from aio.widgets.transcript_view import TranscriptView

@@ -26,7 +26,9 @@ def job_row(screen: str, job_id: int, name: str) -> str | None:
 
 
 def dashboard_shown(screen: str) -> bool:
-    return "core: live" in screen and "❯" in screen and re.search(r"#\s+Name\s+Status", screen)
+    """The Jobs screen, live: its table, or with no jobs the page saying how to start."""
+    table = re.search(r"#\s+Name\s+Status", screen) or "No jobs yet" in screen
+    return "core: live" in screen and "❯" in screen and table
 
 
 def command_bar_focused(screen: str) -> bool:
@@ -203,10 +205,50 @@ def test_the_dashboard_opens_on_the_screen_named_and_refuses_an_unknown_one(
         [*aio_command(), "--screen", "nope"], env=env, capture_output=True, text=True, timeout=60
     )
     assert refused.returncode == 2
-    assert refused.stderr == "aio: usage: aio [--screen jobs|todos|clis|claude|worklets]\n"
+    assert refused.stderr == "aio: usage: aio [--screen jobs|todos|clis|claude|worklets|flows]\n"
     dashboard = shlex.join(["env", f"AIO_HOME={ui_home}", *aio_command(), "--screen", "claude"])
     tmux.start(dashboard, env)
-    screen = tmux.wait_text("Press n to start a session", timeout=60)  # the Claude screen's
-    assert "All on disk" in screen.splitlines()[-1]  # its keys in the footer
+    tmux.wait_text("Press n to start a session", timeout=60)  # the Claude screen's
+    # its keys in the footer (drawn a frame after the screen's content)
+    tmux.wait_for(lambda s: "All on disk" in s.rstrip("\n").splitlines()[-1], "the footer")
     tmux.press("1")
     tmux.wait_for(dashboard_shown, "the Jobs screen")
+
+
+def test_a_newcomer_at_80x24_sees_what_to_do_finds_the_keys_and_kill_asks_first(
+    ui_home: Path, tmux: TmuxTerminal, served_core: ServedCore
+) -> None:
+    """issue 14 in a real terminal of 80x24: the empty Jobs screen teaches, the footer keeps
+    Help and Quit, ? lists the keys and Escape closes it, K asks before it kills."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIO_", "TMUX"))}
+    env["AIO_HOME"] = str(ui_home)
+    tmux.cols, tmux.rows = 80, 24
+    tmux.start(shlex.join(["env", f"AIO_HOME={ui_home}", *aio_command()]), env)
+    screen = tmux.wait_text("No jobs yet", timeout=60)
+    assert str(ui_home / "tasks") in screen, "the watch folder's path"
+    screen = tmux.wait_for(lambda s: "q Quit" in s.rstrip("\n").splitlines()[-1], "the footer")
+    footer = screen.rstrip("\n").splitlines()[-1]
+    assert "? Help" in footer and "K Kill" in footer, footer
+
+    tmux.press("?")
+    screen = tmux.wait_text("Keys of the Jobs screen")
+    assert "Everywhere" in screen
+    tmux.press("Escape")
+    tmux.wait_for(lambda s: "Keys of the Jobs screen" not in s, "the help to close")
+
+    task = ui_home.parent / "sleep.json"
+    task.write_text(json.dumps({"name": "sleeper", "steps": [{"cmd": "sleep 300"}]}))
+    queued = subprocess.run(
+        [*aio_command(), "run", str(task)], env=env, capture_output=True, text=True, timeout=60
+    )
+    job = int(queued.stdout)
+    tmux.wait_for(lambda s: "running" in (job_row(s, job, "sleeper") or ""), "the job running")
+    tmux.press("K")
+    tmux.wait_text(f"Kill job {job} sleeper (running)?")
+    tmux.press("k")  # any other key is a no (and k no longer kills)
+    tmux.wait_for(lambda s: "Kill job" not in s, "the question to go")
+    assert "running" in (job_row(tmux.screen(), job, "sleeper") or "")
+    tmux.press("K")
+    tmux.wait_text(f"Kill job {job} sleeper (running)?")
+    tmux.press("y")
+    tmux.wait_for(lambda s: "killed" in (job_row(s, job, "sleeper") or ""), "the job killed")

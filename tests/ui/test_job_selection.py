@@ -59,14 +59,14 @@ async def test_the_selection_follows_its_job_across_inserts_and_removals(
         await assert_one_selection(ui, target, "target-output")
         assert "second-output" not in ui.preview_text()
 
-        await ui.pilot.press("k")
+        await ui.pilot.press("K", "y")
         await ui.wait_status(target, "killed")
         assert ui.status_cell(below) == "running", "only the selected job is killed"
         assert ui.status_cell(inserted) == "running", "only the selected job is killed"
 
-        await ui.pilot.press("x")  # the selected job itself goes: its neighbour takes over
+        await ui.pilot.press("x", "y")  # the selected job itself goes: its neighbour takes over
         await ui.wait(lambda: target not in ui.table.jobs, f"job {target}'s row to go")
         await assert_one_selection(ui, below, "below-output")
-        await ui.pilot.press("k")
+        await ui.pilot.press("K", "enter")
         await ui.wait_status(below, "killed")
         assert ui.status_cell(inserted) == "running", "only the selected job is killed"

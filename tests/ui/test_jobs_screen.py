@@ -19,6 +19,7 @@ from pilot_harness import (
 from textual.widgets import DataTable
 
 from aio.screens import messages
+from aio.screens.confirm import ConfirmScreen
 from aio.screens.jobs import JobsScreen
 
 
@@ -51,7 +52,9 @@ async def test_jobs_appear_live_and_go_queued_running_done(
         await ui.wait_status(blocker, "done")
         await ui.wait_status(waiting, "running")
         await ui.wait(
-            lambda: ui.table.get_cell(str(waiting), "step") == "1/1 read -r go; echo second $go",
+            lambda: (
+                str(ui.table.get_cell(str(waiting), "step")) == "1/1 read -r go; echo second $go"
+            ),
             "the Step cell to show the running step",
         )
         await type_into_job(ui.app.core, waiting, "two\r")
@@ -59,7 +62,7 @@ async def test_jobs_appear_live_and_go_queued_running_done(
 
         assert statuses_of(ui.log, waiting) == ["queued", "running", "done"]
         assert ui.table.get_cell(str(waiting), "exit") == "0"
-        assert ui.table.get_cell(str(waiting), "name") == "waiting"
+        assert str(ui.table.get_cell(str(waiting), "name")) == "waiting"
         assert "0 running · 0 queued" in ui.app.sub_title
 
 
@@ -104,7 +107,7 @@ async def test_typing_into_the_preview_reaches_the_job_and_ctrl_bracket_gives_fo
         assert ui.app.focused is ui.table
 
 
-async def test_kill_and_remove_keys_act_on_the_selected_job(
+async def test_kill_and_remove_keys_ask_first_and_act_on_the_selected_job(
     ui_home: Path, cores: CoreRunner
 ) -> None:
     await cores.start()
@@ -115,20 +118,66 @@ async def test_kill_and_remove_keys_act_on_the_selected_job(
         await ui.wait_status(other, "running")
         await ui.select(sleeper)
 
-        await ui.pilot.press("x")  # a running job cannot be removed
-        await ui.wait_notification("kill it first", "error")
-        assert ui.status_cell(sleeper) == "running"
+        await ui.pilot.press("x")  # a running job cannot be cleared: said at once, nothing asked
+        await ui.wait_notification(f"job {sleeper} is running: kill it first (K)", "warning")
+        assert not isinstance(ui.app.screen, ConfirmScreen)
 
-        await ui.pilot.press("k")
+        await ui.pilot.press("K")
+        await ui.wait(lambda: isinstance(ui.app.screen, ConfirmScreen), "the kill question")
+        await ui.pilot.press("space")  # any key but Enter or y is a no
+        await ui.wait(lambda: isinstance(ui.app.screen, JobsScreen), "the question to go")
+        await ui.pilot.pause(0.3)
+        assert ui.status_cell(sleeper) == "running", "a no kills nothing"
+
+        await ui.pilot.press("K")
+        await ui.wait(lambda: isinstance(ui.app.screen, ConfirmScreen), "the kill question")
+        await ui.pilot.press("y")
         await ui.wait_status(sleeper, "killed")
         assert ui.status_cell(other) == "running", "only the selected job is killed"
         await ui.wait_notification(f"job {sleeper} killed")
 
         await ui.pilot.press("x")
+        await ui.wait(lambda: isinstance(ui.app.screen, ConfirmScreen), "the clear question")
+        await ui.pilot.press("escape")
+        await ui.pilot.pause(0.3)
+        assert sleeper in ui.table.jobs, "Escape clears nothing"
+
+        await ui.pilot.press("x")
+        await ui.wait(lambda: isinstance(ui.app.screen, ConfirmScreen), "the clear question")
+        await ui.pilot.press("enter")
         await ui.wait(lambda: sleeper not in ui.table.jobs, f"job {sleeper}'s row to go")
         assert [m.job_id for m in ui.log.of(messages.JobRemoved)] == [sleeper]
         assert other in ui.table.jobs and ui.status_cell(other) == "running"
         assert ui.table.selected_job_id == other
+
+
+async def test_j_k_g_and_home_end_move_the_selection_and_k_kills_nothing(
+    ui_home: Path, cores: CoreRunner
+) -> None:
+    await cores.start()
+    async with open_dashboard(ui_home) as ui:
+        jobs = [await ui.submit(job_task(f"job{i}", "sleep 300")) for i in range(3)]
+        for job in jobs:
+            await ui.wait_status(job, "running")
+        await ui.select(jobs[-1])
+        await ui.pilot.press("k")
+        assert ui.table.selected_job_id == jobs[1]
+        await ui.pilot.press("k", "k")
+        assert ui.table.selected_job_id == jobs[0]
+        await ui.pilot.press("j")
+        assert ui.table.selected_job_id == jobs[1]
+        await ui.pilot.press("G")
+        assert ui.table.selected_job_id == jobs[2]
+        await ui.pilot.press("g")
+        assert ui.table.selected_job_id == jobs[0]
+        await ui.pilot.press("end")
+        assert ui.table.selected_job_id == jobs[2]
+        await ui.pilot.press("home")
+        assert ui.table.selected_job_id == jobs[0]
+        await ui.pilot.press("j")  # and not the Jobs screen key of old
+        assert ui.table.selected_job_id == jobs[1]
+        assert isinstance(ui.app.screen, JobsScreen)
+        assert all(ui.status_cell(job) == "running" for job in jobs), "k killed nothing"
 
 
 async def test_command_bar_kills_clears_and_warns_on_bad_input(

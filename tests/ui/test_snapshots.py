@@ -120,16 +120,39 @@ def test_jobs_screen(
     assert snap_compare(app, terminal_size=SIZE, run_before=select_the_build)
 
 
+async def one_done_job(home: Path) -> None:
+    """A finished job, so the Jobs screen under a modal shows its table (its empty state names
+    the test's temporary tasks folder, which differs from run to run)."""
+    client = AsyncCoreClient(home)
+    try:
+        job = await submit(client, REPORT)
+        await wait_for_job(client, job, lambda j: j["status"] == "done", "to be done")
+    finally:
+        await client.close()
+
+
+async def report_previewed(pilot: Pilot) -> None:
+    """The dashboard is connected and previews the finished job's output."""
+    await connected(pilot, rows=1)
+    preview = pilot.app.screen.query_one(TerminalView)
+    await wait_until(
+        pilot, lambda: "report" in preview.screen_text(), "the job's output in the preview"
+    )
+    preview.flush_now()
+
+
 def test_task_menu(
     snap_compare, ui_home: Path, threaded_core: ThreadedCore, core_clock: FakeClock
 ) -> None:
-    """The menu lists the packaged examples, the second one highlighted."""
+    """The menu lists the packaged examples, the second one highlighted and picked: its box
+    has a tick, the others are empty."""
+    threaded_core.call(one_done_job(ui_home))
 
     async def open_menu(pilot: Pilot) -> None:
-        await connected(pilot, rows=0)
+        await report_previewed(pilot)
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MenuScreen), "the menu")
-        await pilot.press("down")
+        await pilot.press("down", "space")
 
     app = dashboard(ui_home, core_clock)
     assert snap_compare(app, terminal_size=SIZE, run_before=open_menu)
@@ -139,9 +162,10 @@ def test_variables_modal(
     snap_compare, ui_home: Path, threaded_core: ThreadedCore, core_clock: FakeClock
 ) -> None:
     """The countdown example's variables with a value typed, and the steps they resolve to."""
+    threaded_core.call(one_done_job(ui_home))
 
     async def fill_in_countdown(pilot: Pilot) -> None:
-        await connected(pilot, rows=0)
+        await report_previewed(pilot)
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MenuScreen), "the menu")
         await pilot.press("down", "enter")

@@ -10,7 +10,7 @@ from pilot_harness import Dashboard, open_dashboard
 from textual.widgets import Static, Tree
 from worklet_harness import get_json, make_python_app, port_open
 
-from aio.screens.claude_forms import ConfirmScreen
+from aio.screens.confirm import ConfirmScreen
 from aio.screens.worklet_forms import RemoveWorkletScreen
 from aio.screens.worklets import WorkletsScreen
 from aio.widgets.worklet_table import WorkletTable
@@ -67,7 +67,7 @@ async def test_a_worklet_runs_live_shows_its_store_and_stops_and_goes(
         await dash.pilot.press("v")  # back to its output
 
         port = int(url.rsplit(":", 1)[1].strip("/"))
-        await dash.pilot.press("k")
+        await dash.pilot.press("K")  # k moves the selection, as on every table
         await dash.wait(lambda: isinstance(dash.app.screen, ConfirmScreen), "the question")
         await dash.pilot.press("enter")
         await dash.wait(lambda: cell(dash, number, "status") == "stopped", "stopped", 30)

@@ -91,12 +91,16 @@ def test_one_time_link_opens_the_job_and_typing_reaches_it(web_core: Home, conte
     expect(page).to_have_title(f"aio #{job} greet · running", timeout=WAIT_MS)
     expect(page.locator("#title")).to_have_text(f"#{job} greet · running")
 
-    page.locator("#terminal").click()
+    # No click: the terminal has the keyboard as soon as the page is loaded.
+    focused = "() => document.activeElement.classList.contains('xterm-helper-textarea')"
+    assert page.evaluate(focused), "the terminal does not have the keyboard focus"
     page.keyboard.type("hello web")
     page.keyboard.press("Enter")
     wait_terminal(page, r"^got hello web$")
-    expect(page).to_have_title(f"aio #{job} greet · done", timeout=WAIT_MS)
-    expect(page.locator("#notice")).to_have_text("job done (exit 0)")
+    # The header reads as one sentence, exit code included; the notice line stays empty.
+    expect(page).to_have_title(f"aio #{job} greet · done (exit 0)", timeout=WAIT_MS)
+    expect(page.locator("#bar")).to_have_text(f"jobs #{job} greet · done (exit 0)")
+    expect(page.locator("#notice")).to_have_text("")
     assert "got hello web" in web_core.log(job)
 
     # The link was good once: the same URL now gets the refusal page, and no new cookie.
@@ -225,8 +229,10 @@ def test_page_reconnects_to_a_restarted_core_with_the_same_cookie(
 
     ended = web_core.job(job)["status"]
     assert ended in ("killed", "lost"), ended
-    expect(page).to_have_title(f"aio #{job} ticker · {ended}", timeout=WAIT_MS)
-    expect(page.locator("#notice")).to_have_text(re.compile(rf"^job {ended}"))
+    code = web_core.job(job)["exit_code"]
+    said = f"#{job} ticker · {ended}" + ("" if code is None else f" (exit {code})")
+    expect(page).to_have_title(f"aio {said}", timeout=WAIT_MS)
+    expect(page.locator("#title")).to_have_text(said)
     text = wait_terminal(page, r"^tick 3$")
     assert "LOCAL-ONLY" not in text, "the page did not reset its terminal on reconnect"
     assert re.search(r"^tick 1$", text, re.M)
@@ -296,7 +302,7 @@ def test_read_only_link_cannot_type(web_core: Home, page):
     assert "secret" not in text
     assert "secret" not in web_core.log(job)
     assert web_core.wait_status(job, "done")["exit_code"] == 0
-    expect(page).to_have_title(f"aio #{job} asker · done · read-only", timeout=WAIT_MS)
+    expect(page).to_have_title(f"aio #{job} asker · done (exit 0) · read-only", timeout=WAIT_MS)
 
 
 def test_a_job_link_shows_that_job_only(web_core: Home, browser, page):

@@ -117,7 +117,12 @@ def test_bad_requests_to_the_worklet_routes_are_a_4xx(core: AioHome) -> None:
         ("POST", "/worklets", {"repo": "/x", "env": "A=1"}, "field 'env': expected an object"),
         ("POST", "/worklets", {"repo": "/x", "env": {"A": 1}}, "--env A: expected a text value"),
         ("POST", "/worklets", {"repo": "/x", "branch": "-x"}, "'-x' is not a branch name"),
-        ("GET", "/worklets/app/wait?timeout=nan", None, "query 'timeout': expected 0 to"),
+        (
+            "GET",
+            "/worklets/app/wait?timeout=nan",
+            None,
+            "query 'timeout': expected seconds from 0 to",
+        ),
         ("POST", "/worklets/app/start", {"build": "yes"}, "field 'build': expected true or"),
         ("POST", "/worklets/app/prompt", {"text": " "}, "field 'text': expected a non-empty"),
         ("POST", "/worklets/app/pr", {"title": "a\nb"}, "--title: expected one line"),

@@ -7,6 +7,7 @@ const fit = new FitAddon.FitAddon();
 term.loadAddon(fit);
 term.open(document.getElementById("terminal"));
 fit.fit();
+term.focus(); // typing goes to the job at once, without a click first
 const encoder = new TextEncoder();
 const title = document.getElementById("title");
 const notice = document.getElementById("notice");
@@ -14,8 +15,13 @@ let finished = false;
 let readonly = false;
 window.aioTerm = term;
 
-function setTitle(job, status) {
-  const text = `#${job.id} ${job.name} · ${status}${readonly ? " · read-only" : ""}`;
+const FINISHED = ["done", "failed", "killed", "timeout", "lost"];
+
+// The header as one sentence: "#14 ask-name · done (exit 0)", "#3 build · running · read-only".
+function setTitle(job, status, exitCode) {
+  const code = FINISHED.includes(status) && exitCode !== null && exitCode !== undefined
+    ? ` (exit ${exitCode})` : "";
+  const text = `#${job.id} ${job.name} · ${status}${code}${readonly ? " · read-only" : ""}`;
   title.textContent = text;
   document.title = `aio ${text}`;
 }
@@ -36,12 +42,11 @@ const socket = openSocket(() => `/ws/jobs/${jobId}?cols=${term.cols}&rows=${term
     if (message.type === "hello") {
       readonly = !!message.readonly;
       window.aioJob = message.job;
-      setTitle(message.job, message.job.status);
+      setTitle(message.job, message.job.status, message.job.exit_code);
     } else if (message.type === "exit") {
       finished = true;
-      setTitle(window.aioJob, message.status);
-      notice.textContent = `job ${message.status}` +
-        (message.exit_code === null ? "" : ` (exit ${message.exit_code})`);
+      setTitle(window.aioJob, message.status, message.exit_code);
+      notice.textContent = ""; // the header says how it ended
       socket.stop();
     } else if (message.type === "notice" || message.type === "error") {
       notice.textContent = message.text;

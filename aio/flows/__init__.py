@@ -1,0 +1,1 @@
+"""Flows: flow.toml manifests, typed events that run their steps as jobs, runs and attempts."""
