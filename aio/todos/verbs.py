@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import sys
 
-from aio.text.json_list import write_json_list
 from aio.text.printable import printable
 
 USAGE = """\
@@ -171,11 +170,13 @@ def _print_list(book, show_all: bool, as_json: bool) -> int:
     from aio.text.table import text_table
     from aio.todos.model import URGENCY_COLOURS, relative_time
 
+    if as_json:
+        from aio.todos.json_rows import todo_json
+
+        sys.stdout.write(todo_json(book.conn, book.clock(), show_all))
+        return 0
     todos = book.list(include_completed=show_all)
     now = book.clock()
-    if as_json:
-        write_json_list([t.to_dict(now) for t in todos])
-        return 0
     if not todos:
         print("no todos" if show_all else "no open todos (aio t +Title 2h adds one)")
         return 0
