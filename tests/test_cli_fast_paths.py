@@ -6,6 +6,7 @@ Modules the interpreter loaded before aio (its site files) do not count."""
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 
@@ -78,4 +79,4 @@ def test_listing_todos_loads_only_sqlite(core: AioHome) -> None:
     core.ok("t", "+Listed", "1d")
     loaded, out = loaded_by(core, "t", "--json")
     assert loaded == ["sqlite3"]
-    assert '"title": "Listed"' in out
+    assert [todo["title"] for todo in json.loads(out)] == ["Listed"]
