@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from aio.flows.model import FINISHED, FlowError, FlowEvent, FlowRun, iso_now, re
 from aio.flows.steps import JOB_SOURCE
 from aio.jobs.follow import BackgroundTasks, JobFollower
 from aio.jobs.manager import JobManager
+from aio.jobs.model import Job
 
 log = logging.getLogger("aio.flows.service")
 MAX_LIST = 10_000
@@ -86,12 +88,29 @@ class FlowService(FlowAttempts):
         self._follower.start()
         await self.watcher.start()
 
+    def _started_job(self, run: FlowRun) -> Job | None:
+        """The job of `run`'s attempt that had started when the core stopped (its log holds
+        output), even if the record of that start was not written yet: the log is written as
+        the step prints, the records a moment later."""
+        prefix = f"{JOB_SOURCE} {run.id}:attempt:"
+        for job in self.jobs.jobs.values():
+            if (job.source or "").startswith(prefix):
+                with contextlib.suppress(OSError):
+                    if os.path.getsize(job.log_path) > 0:
+                        return job
+        return None
+
     async def _fail_interrupted(self, run: FlowRun) -> None:
         attempt = run.attempt
+        number = job = None
         if attempt is not None and attempt.status == "running":
+            number, job = attempt.number, attempt.job
+        elif (started := self._started_job(run)) is not None:
+            number, job = int(started.source.rsplit(":", 1)[1]), started.id
+        if job is not None:
             reason = (
-                f"the core stopped while this run was running (attempt {attempt.number}, "
-                f"job {attempt.job}); it did not finish"
+                f"the core stopped while this run was running (attempt {number}, "
+                f"job {job}); it did not finish"
             )
         else:
             reason = "the core stopped before this run's step started; replay its event to run it"
