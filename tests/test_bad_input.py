@@ -214,3 +214,20 @@ def test_bad_config_is_named_and_no_core_starts(home: AioHome) -> None:
     assert "'workers' must be a whole number from 1 to 256" in result.stderr
     assert str(Path(home.path / "config.toml")) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("when", [float("inf"), float("nan"), -1.0, 1e300])
+def test_a_todo_deadline_out_of_range_is_refused(core: AioHome, when: float) -> None:
+    from aio.client.core_client import CoreError
+
+    for field in ("deadline", "virtual_deadline"):
+        with pytest.raises(CoreError) as caught:
+            core.request("POST", "/todos", {"title": "Far", field: when})
+        assert caught.value.status == 400
+        assert f"field '{field}': expected a timestamp from 0 to the year 9999" in str(caught.value)
+    todo = core.request("POST", "/todos", {"title": "Near", "deadline": 2_000_000_000.0})["todo"]
+    with pytest.raises(CoreError) as caught:
+        core.request("PUT", f"/todos/{todo['id']}", {"title": "Near", "deadline": when})
+    assert caught.value.status == 400
+    listed = json.loads(core.ok("t", "--json"))  # still JSON, the todo as it was
+    assert [(t["title"], t["deadline"]) for t in listed] == [("Near", 2_000_000_000.0)]

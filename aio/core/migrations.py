@@ -1,13 +1,22 @@
 """The database schema: numbered SQL migrations in `aio/data/migrations`, applied in order.
 
 `PRAGMA user_version` records the last one applied. Used by the core (through aiosqlite) and by
-fast CLI verbs that write the database directly (through sqlite3), so it imports neither.
+fast CLI verbs that use the database directly (through sqlite3's C module), so it imports
+neither aiosqlite nor sqlite3's Python layer.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
+
+try:  # sqlite3's own C module: its Python layer imports datetime and collections (5 ms)
+    import _sqlite3 as _sqlite
+except ImportError:  # another Python implementation
+    import sqlite3 as _sqlite
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sqlite3
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 # aio/data beside this package. Not importlib.resources: it costs `aio t` more than a Python
@@ -58,6 +67,36 @@ def split_sql(sql: str) -> list[str]:
     """Statements of a migration file (they hold no semicolons inside strings)."""
     body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
     return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def open_database(
+    path, folder: str = "migrations", threaded: bool = False, busy_seconds: float = 10.0
+) -> sqlite3.Connection:
+    """A sqlite3 connection (autocommit) to the database at `path`, created private (0600, its
+    folder 0700) if it is missing, in WAL mode, migrated with the packaged `folder`'s
+    migrations. `threaded` lets one thread at a time other than the opener use it; a writer
+    waits up to `busy_seconds` for another's lock."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+    try:  # private from its first byte
+        created = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Never open and close a database file another connection of this process may hold:
+        # closing any descriptor of it drops all the process's POSIX locks on it, and another
+        # process's SQLite would then take its WAL for unused and delete it.
+        created = None
+    if created is not None:
+        os.close(created)
+    conn = _sqlite.connect(
+        path, isolation_level=None, timeout=busy_seconds, check_same_thread=not threaded
+    )
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        migrate_sync(conn, folder)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def migrate_sync(conn: sqlite3.Connection, folder: str = "migrations") -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from aio.core.migrations import migrate_sync
+from aio.core.migrations import open_database
 from aio.kv.backend import (
     AppendValue,
     KvBackend,
@@ -104,14 +103,7 @@ class SqliteBackend(KvBackend):
             raise KVConnectionError(f"cannot open the KV database {self.path}: {exc}") from exc
 
     def _open(self) -> sqlite3.Connection:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)  # private from its first byte
-        os.close(fd)
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=5000")
-        migrate_sync(db, MIGRATIONS)
-        return db
+        return open_database(self.path, MIGRATIONS, threaded=True, busy_seconds=5.0)
 
     async def close(self) -> None:
         async with self._lock:

@@ -16,7 +16,8 @@ from datetime import date, datetime, time, timedelta
 ACCEPTED_FORMS = "30m, 2h, 1d, 1w, 1d4h, 2026-01-15, 2026-01-15T14:00, 14:00"
 _UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}
 MAX_TITLE = 500
-_LATEST = datetime(9999, 1, 1).timestamp()  # later cannot be shown as a date in every zone
+# Later cannot be shown as a date in every zone.
+LATEST_DEADLINE = datetime(9999, 1, 1).timestamp()
 
 
 class TodoGrammarError(ValueError):
@@ -169,7 +170,7 @@ def parse_deadline(token: str, now: datetime) -> float:
             raise TodoGrammarError(f"'{token}': a deadline must be in the future")
         # Elapsed time, not wall-clock time: 2h is 7200 s even across a DST change.
         when = now.timestamp() + seconds
-        if when > _LATEST:
+        if when > LATEST_DEADLINE:
             raise TodoGrammarError(f"'{token}' is too far in the future")
         return when
     try:

@@ -1,19 +1,22 @@
 """`aio t --json` written by SQLite: each todo as the JSON object `Todo.to_dict` gives (its
-urgency, colour and relative times), in `sort_todos` order, made in one query by SQLite's own
-JSON functions, so ten thousand todos cost no Python object or call each.
+urgency, colour and relative times), in `sort_todos` order, joined into one text by one query,
+so ten thousand todos cost no Python object or call each.
 
-Numbers are written with 17 significant digits (`printf('%!.17g')`): the same doubles as
-Python's shortest form reads back, though not always the same characters (0.1 is written
-0.10000000000000001); SQLite's own JSON floats have 15 and would not be. A row with non-ASCII
-text is written again by Python, escaped, as every `--json` of aio is.
-tests/todos/test_todo_json_rows.py checks the rows read back as `to_dict`'s, for any todos and
-time.
+What does not change with the time (title, deadlines, creation and completion) SQLite keeps
+written in each row (the `json_head` column, migration 0010); the query adds the id, the
+urgency with its colour, and the two relative times. Numbers have 17 significant digits
+(`printf('%!.17g')`): the same doubles as Python's shortest form reads back, though not always
+the same characters (0.1 is written 0.10000000000000001). The separators are `json.dumps`'s. A
+todo with non-ASCII text is written again by Python, escaped, as every `--json` of aio is.
+tests/todos/test_todo_json_rows.py checks the answer reads back as `to_dict`'s, for any todos
+and time. This module imports neither the model nor `sqlite3`'s Python layer (see
+aio.todos.urgency).
 """
 
 from __future__ import annotations
 
 from aio.text import c_json
-from aio.todos.model import _NEAREST, _URGENCY_ORDER, DAY, HOUR, URGENCY_COLOURS, Urgency
+from aio.todos.urgency import COLOURS, DAY, HOUR, LEVELS, RANK, RANK_SQL, order_sql
 
 
 def _seconds(gap: str) -> str:
@@ -29,68 +32,84 @@ def _seconds(gap: str) -> str:
 
 
 def _relative(column: str, s: str) -> str:
-    """relative_time(column, :now) in SQL, `s` its seconds: `in 2h 05m`, `3d 4h ago`, `-`."""
-    text = (
-        f"(CASE WHEN {s} < 60 THEN {s} || 's' "
-        f"WHEN {s} < {int(HOUR)} THEN ({s} / 60) || 'm' "
-        f"WHEN {s} < {int(DAY)} THEN ({s} / 3600) || 'h ' "
-        f"|| printf('%02d', {s} % 3600 / 60) || 'm' "
-        f"ELSE ({s} / 86400) || 'd ' || ({s} % 86400 / 3600) || 'h' END)"
-    )
+    """relative_time(column, :now) as a JSON string, `s` its seconds: `"in 45s"`, `"in 12m"`,
+    `"in 2h 05m"`, `"3d 4h ago"`, `"-"` (one printf a value: cheaper than joining its parts)."""
+
+    def text(before: str, after: str) -> str:
+        def form(pattern: str) -> str:
+            return _sql_text(f'"{before}{pattern}{after}"')
+
+        return (
+            f"(CASE WHEN {s} < 60 THEN printf({form('%ds')}, {s}) "
+            f"WHEN {s} < {int(HOUR)} THEN printf({form('%dm')}, {s} / 60) "
+            f"WHEN {s} < {int(DAY)} THEN printf({form('%dh %02dm')}, {s} / 3600, {s} % 3600 / 60) "
+            f"ELSE printf({form('%dd %dh')}, {s} / 86400, {s} % 86400 / 3600) END)"
+        )
+
     return (
-        f"(CASE WHEN {column} IS NULL THEN '-' WHEN {column} - :now >= 0 THEN 'in ' || {text} "
-        f"ELSE {text} || ' ago' END)"
+        f"""(CASE WHEN {column} IS NULL THEN '"-"' """
+        f"WHEN {column} - :now >= 0 THEN {text('in ', '')} ELSE {text('', ' ago')} END)"
     )
 
 
-def _by_urgency(values: dict[Urgency, str]) -> str:
-    """A CASE giving `values[urgency]`, the urgency decided as Todo.urgency does."""
-
-    def quoted(level: Urgency) -> str:
-        return "'" + values[level].replace("'", "''") + "'"
-
-    return f"""(CASE
-    WHEN completed_at IS NOT NULL THEN {quoted(Urgency.DONE)}
-    WHEN deadline <= :now THEN {quoted(Urgency.OVERDUE)}
-    WHEN virtual_deadline <= :now THEN {quoted(Urgency.BEHIND_PLAN)}
-    WHEN {_NEAREST} IS NULL THEN {quoted(Urgency.NONE)}
-    WHEN {_NEAREST} - :now <= {HOUR} THEN {quoted(Urgency.WITHIN_HOUR)}
-    WHEN {_NEAREST} - :now <= {DAY} THEN {quoted(Urgency.WITHIN_DAY)}
-    ELSE {quoted(Urgency.LATER)} END)"""
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
-def _number(column: str) -> str:
-    return f"json(CASE WHEN {column} IS NULL THEN 'null' ELSE printf('%!.17g', {column}) END)"
-
-
-_OBJECT = (
-    "json_object('id', id, 'title', title, "
-    + ", ".join(
-        f"'{c}', {_number(c)}"
-        for c in ("deadline", "virtual_deadline", "created_at", "completed_at")
+# The urgency and colour fields of the rank in column r.
+_LEVEL_FIELDS = (
+    "(CASE r "
+    + " ".join(
+        f"WHEN {RANK[level]} THEN "
+        + _sql_text(
+            f', "urgency": {c_json.dumps(level)}, "colour": {c_json.dumps(COLOURS[level][0])}'
+        )
+        for level in LEVELS
     )
-    + f", 'urgency', {_by_urgency({level: str(level) for level in Urgency})}"
-    + f", 'colour', {_by_urgency({level: c[0] for level, c in URGENCY_COLOURS.items()})}"
-    + f", 'due', {_relative('deadline', 'ds')}"
-    + f", 'virtual_due', {_relative('virtual_deadline', 'vs')})"
+    + " END)"
 )
-_QUERY = f"""WITH
-  g AS MATERIALIZED (SELECT id, title, deadline, virtual_deadline, created_at, completed_at,
-      abs(deadline - :now) AS dg, abs(virtual_deadline - :now) AS vg FROM todos {{where}}),
-  s AS MATERIALIZED (SELECT *, {_seconds("dg")} AS ds, {_seconds("vg")} AS vs FROM g)
-SELECT {_OBJECT} FROM s ORDER BY {_URGENCY_ORDER}"""
+# The small fields are joined first, then to the long head: each `||` copies both sides.
+_OBJECT = (
+    """'{"id": ' || id || json_head || ("""
+    + _LEVEL_FIELDS
+    + """ || ', "due": ' || """
+    + _relative("deadline", "ds")
+    + """ || ', "virtual_due": ' || """
+    + _relative("virtual_deadline", "vs")
+    + " || '}')"
+)
 
 
-def todo_json_lines(conn, now: float, include_completed: bool = False) -> list[str]:
-    """Each todo's `to_dict(now)` as one line of JSON text, most urgent first."""
-    where = "" if include_completed else "WHERE completed_at IS NULL"
-    lines = []
-    for (text,) in conn.execute(_QUERY.format(where=where), {"now": now}):
-        lines.append(text if text.isascii() else c_json.dumps(c_json.loads(text)))
-    return lines
+def _query(where: str) -> str:
+    # The inner query computes the rank and seconds once a row, and sorts. SQLite keeps a FROM
+    # subquery's ORDER BY when the outer query is an aggregate, so group_concat reads the rows
+    # in that order (select.c keeps it for any aggregate but count, min and max); the test
+    # checks the order.
+    return f"""SELECT group_concat({_OBJECT}, ',
+') FROM (SELECT id, json_head, deadline, virtual_deadline, {RANK_SQL} AS r,
+    {_seconds("abs(deadline - :now)")} AS ds, {_seconds("abs(virtual_deadline - :now)")} AS vs
+  FROM todos {where} ORDER BY {order_sql("r")})"""
+
+
+_QUERIES = {False: _query("WHERE completed_at IS NULL"), True: _query("")}
+
+
+def _joined(conn, now: float, include_completed: bool) -> str:
+    """The todos' JSON objects, one a line, each but the last ending with a comma."""
+    # Room for the sort in memory (10,000 todos are 2.5 MB; the default cache is 2 MB).
+    conn.execute("PRAGMA cache_size = -32768")
+    (text,) = conn.execute(_QUERIES[bool(include_completed)], {"now": now}).fetchone()
+    if not text or text.isascii():
+        return text or ""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not line.isascii():
+            body = line.removesuffix(",")
+            lines[i] = c_json.dumps(c_json.loads(body)) + line[len(body) :]
+    return "\n".join(lines)
 
 
 def todo_json(conn, now: float, include_completed: bool = False) -> str:
     """The whole `aio t --json` answer: a JSON array, one todo a line."""
-    lines = todo_json_lines(conn, now, include_completed)
-    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+    text = _joined(conn, now, include_completed)
+    return "[\n" + text + "\n]\n" if text else "[]\n"

@@ -6,45 +6,34 @@ or aiohttp) and works whether the core runs or not; the core uses the same class
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import time
 from enum import StrEnum
 
-from aio.core.migrations import migrate_sync
+from aio.core.migrations import open_database
+from aio.todos import urgency as _levels
+from aio.todos.urgency import DAY, HOUR, order_sql
 
 TYPE_CHECKING = False  # neither typing nor pathlib on `aio t`'s path
 if TYPE_CHECKING:
     from pathlib import Path
 
-HOUR = 3600.0
-DAY = 86400.0
-
 
 class Urgency(StrEnum):
-    """How pressing a todo is, most urgent first."""
+    """How pressing a todo is, most urgent first (the levels of aio.todos.urgency)."""
 
-    OVERDUE = "overdue"
-    BEHIND_PLAN = "behind plan"
-    WITHIN_HOUR = "due within 1h"
-    WITHIN_DAY = "due within 1d"
-    LATER = "later"
-    NONE = "no deadline"
-    DONE = "done"
+    OVERDUE = _levels.OVERDUE
+    BEHIND_PLAN = _levels.BEHIND_PLAN
+    WITHIN_HOUR = _levels.WITHIN_HOUR
+    WITHIN_DAY = _levels.WITHIN_DAY
+    LATER = _levels.LATER
+    NONE = _levels.NONE
+    DONE = _levels.DONE
 
 
 URGENCY_ORDER = list(Urgency)
-_RANK = {level: rank for rank, level in enumerate(URGENCY_ORDER)}
+_RANK = {level: _levels.RANK[level] for level in Urgency}
 # One colour per urgency, shared by the dashboard (Rich styles), the CLI (ANSI) and JSON.
-URGENCY_COLOURS = {
-    Urgency.OVERDUE: ("bold #ff5555", "\x1b[1;31m"),
-    Urgency.BEHIND_PLAN: ("#ff79c6", "\x1b[35m"),
-    Urgency.WITHIN_HOUR: ("bold #ffb86c", "\x1b[1;38;5;208m"),
-    Urgency.WITHIN_DAY: ("#f1fa8c", "\x1b[33m"),
-    Urgency.LATER: ("#50fa7b", "\x1b[32m"),
-    Urgency.NONE: ("default", "\x1b[0m"),
-    Urgency.DONE: ("dim", "\x1b[2m"),
-}
+URGENCY_COLOURS = {Urgency(level): colours for level, colours in _levels.COLOURS.items()}
 
 
 class Todo:
@@ -181,35 +170,17 @@ class TodoNotFound(KeyError):
 _COLUMNS = (
     "id, title, deadline, virtual_deadline, created_at, completed_at, deadline_fired, virtual_fired"
 )
-_NEAREST = "COALESCE(virtual_deadline, deadline)"
-_NEAREST_KEY = f"(CASE WHEN {_NEAREST} = 0 THEN NULL ELSE {_NEAREST} END)"  # `nearest or inf`
 # Todo.sort_key in SQL: the urgency's rank, then the nearest deadline (none last), then the id.
-_URGENCY_ORDER = f"""CASE
-    WHEN completed_at IS NOT NULL THEN {_RANK[Urgency.DONE]}
-    WHEN deadline <= :now THEN {_RANK[Urgency.OVERDUE]}
-    WHEN virtual_deadline <= :now THEN {_RANK[Urgency.BEHIND_PLAN]}
-    WHEN {_NEAREST} IS NULL THEN {_RANK[Urgency.NONE]}
-    WHEN {_NEAREST} - :now <= {HOUR} THEN {_RANK[Urgency.WITHIN_HOUR]}
-    WHEN {_NEAREST} - :now <= {DAY} THEN {_RANK[Urgency.WITHIN_DAY]}
-    ELSE {_RANK[Urgency.LATER]} END, {_NEAREST_KEY} IS NULL, {_NEAREST_KEY}, id"""
+_URGENCY_ORDER = order_sql()
 
 
 class TodoBook:
     """Todos in the database at `path` (created and migrated on first use)."""
 
     def __init__(self, path: Path | str, clock=time.time, threaded: bool = False) -> None:
-        fresh = not os.path.exists(path)
-        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
         self.clock = clock
         # The core calls it from worker threads, one call at a time (its own lock).
-        self.conn = sqlite3.connect(
-            path, isolation_level=None, timeout=10.0, check_same_thread=not threaded
-        )
-        if fresh:
-            os.chmod(path, 0o600)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        migrate_sync(self.conn)
+        self.conn = open_database(path, threaded=threaded)
 
     def close(self) -> None:
         self.conn.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from aio.core.http import RequestError, is_number, read_json
-from aio.todos.grammar import MAX_TITLE
+from aio.todos.grammar import LATEST_DEADLINE, MAX_TITLE
 from aio.todos.model import TodoNotFound
 from aio.todos.service import TodoService
 
@@ -46,6 +46,8 @@ def _fields(body: dict) -> tuple[str, float | None, float | None]:
         value = body.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise RequestError(f"field '{key}': expected a timestamp or null")
+        if value is not None and not 0 <= value <= LATEST_DEADLINE:  # also NaN and infinity
+            raise RequestError(f"field '{key}': expected a timestamp from 0 to the year 9999")
         times.append(float(value) if value is not None else None)
     real, virtual = times
     if real is not None and virtual is not None and virtual > real:

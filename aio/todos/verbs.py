@@ -54,13 +54,7 @@ def cmd_todo(argv: list[str]) -> int:
 
     home = aio_home_text()
     if not words:  # the common case, `aio t`: no grammar to load
-        from aio.todos.model import TodoBook
-
-        book = TodoBook(os.path.join(home, "aio.db"))  # locations.database_path, no pathlib
-        try:
-            return _print_list(book, show_all, as_json)
-        finally:
-            book.close()
+        return _print_list(home, show_all, as_json)
     from datetime import datetime
 
     from aio.todos.grammar import ListTodos, TodoGrammarError
@@ -71,13 +65,7 @@ def cmd_todo(argv: list[str]) -> int:
         sys.stderr.write(f"aio t: {printable(str(exc))}\n")
         return 2
     if isinstance(command, ListTodos):
-        from aio.todos.model import TodoBook
-
-        book = TodoBook(os.path.join(home, "aio.db"))
-        try:
-            return _print_list(book, show_all or command.show_completed, as_json)
-        finally:
-            book.close()
+        return _print_list(home, show_all or command.show_completed, as_json)
     from aio.client.core_client import CoreClient, CoreError, CoreUnavailable
 
     core = CoreClient(home)
@@ -166,16 +154,28 @@ def _tell_core(home) -> None:
         CoreClient(home).request("POST", "/todos/changed")
 
 
-def _print_list(book, show_all: bool, as_json: bool) -> int:
-    from aio.text.table import text_table
-    from aio.todos.model import URGENCY_COLOURS, relative_time
+def _print_list(home: str, show_all: bool, as_json: bool) -> int:
+    path = os.path.join(home, "aio.db")  # locations.database_path, without pathlib
+    if as_json:  # neither the model nor sqlite3's Python layer (aio.todos.json_rows)
+        import time
 
-    if as_json:
+        from aio.core.migrations import open_database
         from aio.todos.json_rows import todo_json
 
-        sys.stdout.write(todo_json(book.conn, book.clock(), show_all))
+        conn = open_database(path)
+        try:
+            sys.stdout.write(todo_json(conn, time.time(), show_all))
+        finally:
+            conn.close()
         return 0
-    todos = book.list(include_completed=show_all)
+    from aio.text.table import text_table
+    from aio.todos.model import URGENCY_COLOURS, TodoBook, relative_time
+
+    book = TodoBook(path)
+    try:
+        todos = book.list(include_completed=show_all)
+    finally:
+        book.close()
     now = book.clock()
     if not todos:
         print("no todos" if show_all else "no open todos (aio t +Title 2h adds one)")

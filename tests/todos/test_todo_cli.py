@@ -171,5 +171,5 @@ def test_aio_t_imports_no_textual_aiohttp_or_aiosqlite(served: TodoHome) -> None
         for line in timed.stderr.splitlines()
         if line.startswith("import time:") and "|" in line
     ]
-    assert "aio.todos.model" in imported and "sqlite3" in imported
+    assert "aio.todos.model" in imported and "_sqlite3" in imported
     assert not [name for name in imported if name.split(".")[0] in HEAVY]

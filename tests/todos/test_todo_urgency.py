@@ -153,6 +153,15 @@ def test_the_json_form_carries_urgency_and_colour() -> None:
     assert len({ansi for _, ansi in URGENCY_COLOURS.values()}) == len(Urgency)
 
 
+def test_the_enum_is_the_plain_levels_in_their_order() -> None:
+    """aio t --json reads aio.todos.urgency without the enum: both must say the same."""
+    from aio.todos import urgency
+
+    assert tuple(Urgency) == urgency.LEVELS
+    assert [str(level) for level in URGENCY_ORDER] == list(urgency.LEVELS)
+    assert {str(k): v for k, v in URGENCY_COLOURS.items()} == urgency.COLOURS
+
+
 def test_the_book_lists_by_urgency_with_its_clock(tmp_path: Path) -> None:
     clock = FakeClock()
     book = TodoBook(tmp_path / "aio.db", clock)
