@@ -160,13 +160,16 @@ def _print_list(home: str, show_all: bool, as_json: bool) -> int:
         import time
 
         from aio.core.migrations import open_database
-        from aio.todos.json_rows import todo_json
+        from aio.todos.json_rows import todo_json_chunks
 
         conn = open_database(path)
         try:
-            sys.stdout.write(todo_json(conn, time.time(), show_all))
+            chunks = todo_json_chunks(conn, time.time(), show_all)
         finally:
             conn.close()
+        sys.stdout.flush()
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
         return 0
     from aio.text.table import text_table
     from aio.todos.model import URGENCY_COLOURS, TodoBook, relative_time

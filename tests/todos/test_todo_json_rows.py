@@ -47,3 +47,31 @@ def test_sqlite_json_reads_as_the_models_dicts_in_its_order(tmp_path_factory, to
         assert json.loads(text) == expected
         assert text.count("\n") == (len(expected) + 2 if expected else 1)  # one todo a line
     book.conn.close()
+
+
+def test_mostly_done_and_mostly_open_lists_read_the_same(tmp_path) -> None:
+    """Open todos are read through the index when few are open, by a scan when most are: both
+    give the model's list, non-ASCII titles escaped."""
+    book = TodoBook(tmp_path / "todos.db", clock=lambda: NOW)
+    titles = ["Fix bug", "Tür öffnen", "emoji 🎉", 'quote " and \\ back', "tab\tnew\nline"]
+    for i in range(40):
+        book.add(f"{titles[i % len(titles)]} {i}", NOW + (i - 20) * 1800.0, None)
+    for done in (range(1, 36), range(1, 6)):  # 5 open of 40, then 35 open of 40
+        book.conn.execute("UPDATE todos SET completed_at = NULL")
+        book.complete(tuple(done))
+        expected = [t.to_dict(NOW) for t in sort_todos(book.list(), NOW)]
+        text = todo_json(book.conn, NOW)
+        assert text.isascii() and json.loads(text) == expected
+    book.conn.close()
+
+
+def test_a_deadline_at_zero_sorts_as_the_model_sorts_it(tmp_path) -> None:
+    """The model sorts a nearest deadline of 0 as none (`nearest or inf`): SQL too."""
+    book = TodoBook(tmp_path / "todos.db", clock=lambda: NOW)
+    for real, virtual in ((0.0, None), (NOW - 60, None), (None, None), (NOW + 60, 0.0), (5.0, 0.0)):
+        book.add("t", real, virtual)
+    page, _ = book.first(10)
+    expected = sort_todos(book.list(), NOW)
+    assert [t.id for t in page] == [t.id for t in expected]
+    assert json.loads(todo_json(book.conn, NOW)) == [t.to_dict(NOW) for t in expected]
+    book.conn.close()
