@@ -16,7 +16,17 @@ aio.todos.urgency).
 from __future__ import annotations
 
 from aio.text import c_json
-from aio.todos.urgency import COLOURS, DAY, HOUR, LEVELS, RANK, RANK_SQL, order_sql
+from aio.todos.urgency import (
+    COLOURS,
+    DAY,
+    HOUR,
+    LEVELS,
+    OPEN_ROWS_WHERE,
+    RANK,
+    RANK_SQL,
+    open_rows_where,
+    order_sql,
+)
 
 
 def _seconds(gap: str) -> str:
@@ -91,13 +101,7 @@ def _query(where: str) -> str:
   FROM todos {where} ORDER BY {order_sql("r")})"""
 
 
-# Open todos: through the index on completed_at, or, when most todos are open, by reading the
-# table in order (a lookup a row would cost more). SQLite cannot tell without statistics.
-_QUERIES = {
-    "open": _query("WHERE completed_at IS NULL"),
-    "open, scanning": _query("WHERE +completed_at IS NULL"),
-    "all": _query(""),
-}
+_QUERIES = {where: _query(where) for where in (*OPEN_ROWS_WHERE, "")}
 
 
 def todo_json_chunks(conn, now: float, include_completed: bool = False) -> list[bytes]:
@@ -115,13 +119,10 @@ def todo_json(conn, now: float, include_completed: bool = False) -> str:
 def _joined(conn, now: float, include_completed: bool) -> bytes:
     """The todos' JSON objects, one a line, each but the last ending with a comma."""
     if include_completed:
-        query = _QUERIES["all"]
+        query = _QUERIES[""]
     else:
-        (open_count,) = conn.execute(
-            "SELECT count(*) FROM todos WHERE completed_at IS NULL"
-        ).fetchone()
-        (last_id,) = conn.execute("SELECT max(id) FROM todos").fetchone()
-        query = _QUERIES["open, scanning" if open_count * 2 > (last_id or 0) else "open"]
+        (open_count,) = conn.execute(f"SELECT count(*) FROM todos {OPEN_ROWS_WHERE[0]}").fetchone()
+        query = _QUERIES[open_rows_where(conn, open_count)]
     # Room for the sort in memory (10,000 todos are 2.5 MB; the default cache is 2 MB), and the
     # file's pages read where the system keeps them rather than copied into fresh memory.
     conn.execute("PRAGMA cache_size = -32768")

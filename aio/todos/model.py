@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from aio.core.migrations import open_database
 from aio.todos import urgency as _levels
-from aio.todos.urgency import DAY, HOUR, order_sql
+from aio.todos.urgency import DAY, HOUR, OPEN_ROWS_WHERE, open_rows_where, order_sql
 
 TYPE_CHECKING = False  # neither typing nor pathlib on `aio t`'s path
 if TYPE_CHECKING:
@@ -211,15 +211,17 @@ class TodoBook:
     ) -> tuple[list[Todo], int]:
         """`limit` todos from the `offset`-th most urgent on, in `sort_todos` order but sorted by
         SQLite, and how many there are: a page of a long list without loading every row."""
-        where = "" if include_completed else " WHERE completed_at IS NULL"
+        where = "" if include_completed else OPEN_ROWS_WHERE[0]
+        (total,) = self.conn.execute(f"SELECT COUNT(*) FROM todos {where}").fetchone()
+        if not include_completed:
+            where = open_rows_where(self.conn, total)
         # SQLite's LIMIT and OFFSET are 64-bit integers.
         limit, offset = min(int(limit), 1 << 62), min(int(offset), 1 << 62)
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM todos{where} ORDER BY {_URGENCY_ORDER} "
+            f"SELECT {_COLUMNS} FROM todos {where} ORDER BY {_URGENCY_ORDER} "
             f"LIMIT {limit} OFFSET {offset}",
             {"now": self.clock()},
         ).fetchall()
-        (total,) = self.conn.execute(f"SELECT COUNT(*) FROM todos{where}").fetchone()
         return [Todo.from_row(r) for r in rows], total
 
     def complete(self, ids: tuple[int, ...]) -> list[Todo]:

@@ -51,3 +51,17 @@ def order_sql(rank: str = RANK_SQL) -> str:
     """Todo.sort_key as an ORDER BY list: the rank (`rank`, the expression or a column already
     holding it), then the nearest deadline (none last), then the id."""
     return f"{rank}, {_NEAREST_KEY}, id"
+
+
+# The WHERE clauses that select the open todos: through the index on completed_at, and by
+# reading the whole table in order (`+` keeps SQLite from the index).
+OPEN_ROWS_WHERE = ("WHERE completed_at IS NULL", "WHERE +completed_at IS NULL")
+
+
+def open_rows_where(conn, open_count: int) -> str:
+    """Which of OPEN_ROWS_WHERE to use, given how many todos are open: the index when few are,
+    else the table, read in order, which then takes half as long as a lookup a row (SQLite
+    cannot tell which without statistics)."""
+    (last_id,) = conn.execute("SELECT max(id) FROM todos").fetchone()
+    mostly_open = open_count * 2 > (last_id or 0)
+    return OPEN_ROWS_WHERE[1] if mostly_open else OPEN_ROWS_WHERE[0]

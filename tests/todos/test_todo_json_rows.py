@@ -51,7 +51,7 @@ def test_sqlite_json_reads_as_the_models_dicts_in_its_order(tmp_path_factory, to
 
 def test_mostly_done_and_mostly_open_lists_read_the_same(tmp_path) -> None:
     """Open todos are read through the index when few are open, by a scan when most are: both
-    give the model's list, non-ASCII titles escaped."""
+    give the model's list (and page), non-ASCII titles escaped."""
     book = TodoBook(tmp_path / "todos.db", clock=lambda: NOW)
     titles = ["Fix bug", "Tür öffnen", "emoji 🎉", 'quote " and \\ back', "tab\tnew\nline"]
     for i in range(40):
@@ -62,6 +62,8 @@ def test_mostly_done_and_mostly_open_lists_read_the_same(tmp_path) -> None:
         expected = [t.to_dict(NOW) for t in sort_todos(book.list(), NOW)]
         text = todo_json(book.conn, NOW)
         assert text.isascii() and json.loads(text) == expected
+        page, total = book.first(100)  # the dashboard's page query chooses the same way
+        assert [t.id for t in page] == [todo["id"] for todo in expected] and total == len(page)
     book.conn.close()
 
 
