@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 
 USAGE = """\
@@ -40,6 +41,8 @@ Every verb takes --help. Jobs are named by number or by name.
 State lives under $AIO_HOME (default: the platform's user data folder).
 """
 
+# Write errors that mean no room for the output (a full disk, a quota, a file size limit).
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 VERBS = {
     "run": ("aio.jobs.verbs", "cmd_run"),
     "ls": ("aio.jobs.verbs", "cmd_ls"),
@@ -132,8 +135,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module = __import__(target[0], fromlist=[target[1]])  # not importlib: it loads warnings
     try:
-        return getattr(module, target[1])(rest)
+        code = getattr(module, target[1])(rest)
+        sys.stdout.flush()  # here, where a full disk can be told, not at the interpreter's exit
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if exc.errno not in _FULL or exc.filename is not None:
+            raise
+        # A full disk or quota under stdout (`aio t --json > /dev/full`): said, not a traceback.
+        sys.stderr.write(f"aio {verb}: could not write the output: {exc.strerror}\n")
+        return 1

@@ -8,10 +8,11 @@ was written and deleted would show as a gap).
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
-from core_harness import AioHome, git, make_repo, raw_http
+from core_harness import AioHome, aio_command, git, make_repo, raw_http
 
 
 def one_line_error(result) -> str:
@@ -231,3 +232,19 @@ def test_a_todo_deadline_out_of_range_is_refused(core: AioHome, when: float) -> 
     assert caught.value.status == 400
     listed = json.loads(core.ok("t", "--json"))  # still JSON, the todo as it was
     assert [(t["title"], t["deadline"]) for t in listed] == [("Near", 2_000_000_000.0)]
+
+
+@pytest.mark.parametrize("args", [("t", "--json"), ("t",), ("ls",)])
+def test_a_full_disk_under_stdout_is_said_not_a_traceback(core: AioHome, args) -> None:
+    core.ok("t", "+Fix", "bug", "2h")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*aio_command(), *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=core.env,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr == f"aio {args[0]}: could not write the output: No space left on device\n"
