@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 
@@ -10,6 +9,7 @@ from aio.claude.transcript_text import format_entry
 from aio.client.arguments import fail, parser, reports_core_errors
 from aio.client.core_client import connect
 from aio.client.paths import segment
+from aio.text.json_list import write_json
 from aio.text.printable import printable
 
 POLL_SECONDS = 0.2  # how often `send --wait` looks for the reply
@@ -27,8 +27,7 @@ def cmd_show(argv: list[str]) -> int:
     args = p.parse_args(argv)
     entries = connect().request("GET", _path(args.id, "transcript"))["entries"]
     if args.json:
-        json.dump(entries, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
+        write_json(entries)
     elif not entries:
         print(f"claude session {args.id}: nothing in its transcript yet")
     else:

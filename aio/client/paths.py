@@ -1,6 +1,6 @@
-"""One path segment of a request to the core, percent-encoded (a job name, a session id, a
-worklet name: whatever the user typed). Stdlib only and cheap: `urllib.parse` alone costs a
-CLI call about 10 ms of imports."""
+"""One path segment (or a query) of a request to the core, percent-encoded (a job name, a
+session id, a worklet name: whatever the user typed). Stdlib only and cheap: `urllib.parse`
+alone costs a CLI call about 10 ms of imports."""
 
 from __future__ import annotations
 
@@ -14,3 +14,9 @@ def segment(text: str) -> str:
     if all(byte in _UNRESERVED for byte in data):
         return text
     return "".join(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in data)
+
+
+def query(params: dict[str, str]) -> str:
+    """`params` as a URL query string (`a=1&b=x%20y`), each name and value encoded as
+    `segment` does."""
+    return "&".join(f"{segment(name)}={segment(value)}" for name, value in params.items())

@@ -256,10 +256,9 @@ def _doctor(home, catalog, dev_roots, args) -> int:
         if shim is not None:
             checks.append(Check("shim", shim[1], shim[0]))
     if getattr(args, "json", False):
-        import json
+        from aio.text.json_list import write_json
 
-        json.dump([c.to_dict() for c in checks], sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        write_json([c.to_dict() for c in checks])
     else:
         for check in checks:
             print(f"{'ok ' if check.ok else 'BAD'}  {check.name:<9} {check.detail}")

@@ -7,10 +7,11 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 from aio.client.arguments import fail, parser, reports_core_errors, run_subverb
 from aio.client.core_client import connect
+from aio.client.paths import query, segment
+from aio.text.json_list import write_json
 
 USAGE = """\
 usage: aio flow ls [--json]         flows, their steps and triggers, manifest errors, HTTP state
@@ -34,12 +35,7 @@ MAX_PAYLOAD_BYTES = 1024 * 1024
 
 
 def _path(kind: str, ref: str, action: str = "") -> str:
-    return f"/flows/{kind}/{quote(ref, safe='')}" + (f"/{action}" if action else "")
-
-
-def _print_json(data: object) -> None:
-    json.dump(data, sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    return f"/flows/{kind}/{segment(ref)}" + (f"/{action}" if action else "")
 
 
 def _read_payload(text: str | None) -> object:
@@ -91,8 +87,8 @@ def _wait(core, event_id: str, timeout: float, only: list[str]) -> int:
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
-        query = urlencode({"timeout": f"{max(0.0, min(left, WAIT_SLICE)):.1f}"})
-        answer = core.request("GET", f"{_path('events', event_id, 'wait')}?{query}")
+        wait = query({"timeout": f"{max(0.0, min(left, WAIT_SLICE)):.1f}"})
+        answer = core.request("GET", f"{_path('events', event_id, 'wait')}?{wait}")
         runs = [r for r in answer["runs"] if r["id"] in only]
         if all(r["processStatus"] in ("completed", "failed", "canceled") for r in runs):
             break
@@ -117,7 +113,7 @@ def cmd_ls(argv: list[str]) -> int:
     args = p.parse_args(argv)
     listing = connect().request("GET", "/flows")
     if args.json:
-        _print_json(listing)
+        write_json(listing)
         return 0
     from aio.text.table import text_table
 
@@ -168,7 +164,7 @@ def cmd_dispatch(argv: list[str]) -> int:
         event["source"] = args.source
     core = connect()
     answer = core.request("POST", "/flows/events", event)
-    _print_json(answer)
+    write_json(answer)
     return _wait(core, answer["eventId"], args.timeout, answer["runIds"]) if args.wait else 0
 
 
@@ -179,10 +175,10 @@ def cmd_events(argv: list[str]) -> int:
     p.add_argument("--limit", type=int, default=100, help="at most this many (100)")
     p.add_argument("--json", action="store_true", help="print them as JSON")
     args = p.parse_args(argv)
-    query = {"limit": str(args.limit), **({"type": args.type} if args.type else {})}
-    events = connect().request("GET", f"/flows/events?{urlencode(query)}")["events"]
+    wanted = {"limit": str(args.limit), **({"type": args.type} if args.type else {})}
+    events = connect().request("GET", f"/flows/events?{query(wanted)}")["events"]
     if args.json:
-        _print_json(events)
+        write_json(events)
         return 0
     if not events:
         print("no events (send one: aio flow dispatch TYPE)")
@@ -206,11 +202,11 @@ def cmd_runs(argv: list[str]) -> int:
     p.add_argument("--limit", type=int, default=100, help="at most this many (100)")
     p.add_argument("--json", action="store_true", help="print them as JSON")
     args = p.parse_args(argv)
-    query = {"limit": str(args.limit)}
-    query.update({k: v for k, v in (("status", args.status), ("eventId", args.event)) if v})
-    runs = connect().request("GET", f"/flows/runs?{urlencode(query)}")["runs"]
+    wanted = {"limit": str(args.limit)}
+    wanted.update({k: v for k, v in (("status", args.status), ("eventId", args.event)) if v})
+    runs = connect().request("GET", f"/flows/runs?{query(wanted)}")["runs"]
     if args.json:
-        _print_json(runs)
+        write_json(runs)
         return 0
     if not runs:
         print("no runs")
@@ -238,7 +234,7 @@ def cmd_show(argv: list[str]) -> int:
     args = p.parse_args(argv)
     run = connect().request("GET", _path("runs", args.run))["run"]
     if args.json:
-        _print_json(run)
+        write_json(run)
         return 0
     print(run_line(run))
     print(f"  event {run['eventId']}{' (replay)' if run['replay'] else ''}")
@@ -264,7 +260,7 @@ def cmd_replay(argv: list[str]) -> int:
     args = p.parse_args(argv)
     core = connect()
     answer = core.request("POST", _path("events", args.event, "replay"), {})
-    _print_json(answer)
+    write_json(answer)
     return _wait(core, args.event, args.timeout, answer["runIds"]) if args.wait else 0
 
 

@@ -110,7 +110,7 @@ def cmd_log(argv: list[str]) -> int:
     args = quick_parse(argv, ("job",), switches) or _log_parser().parse_args(argv)
     if args.plain and args.follow:
         return fail("log: --plain reads the log as it is now; it cannot be combined with -f")
-    job = connect().request("GET", f"/jobs/{_quote(args.job)}")["job"]
+    job = connect().request("GET", f"/jobs/{segment(args.job)}")["job"]
     if job["folder_removed"]:
         return fail(f"job {job['id']}: its folder and log were removed (older than kept jobs)")
     if args.follow and job["status"] in ("queued", "running"):
@@ -155,7 +155,7 @@ def cmd_attach(argv: list[str]) -> int:
         detach = parse_control_key(load_config(home).detach_key)
     except ConfigError as exc:
         return fail(str(exc))
-    job = connect().request("GET", f"/jobs/{_quote(args.job)}")["job"]
+    job = connect().request("GET", f"/jobs/{segment(args.job)}")["job"]
     from aio.client.raw_attach import run_attach
 
     if os.isatty(0):
@@ -181,7 +181,7 @@ def _each_job(verb: str, description: str, path: str, method: str):
             from aio.client.core_client import CoreError
 
             try:
-                answer = core.request(method, path.format(ref=_quote(ref)))
+                answer = core.request(method, path.format(ref=segment(ref)))
             except CoreError as exc:
                 code = fail(str(exc), 2 if exc.status < 500 else 1)
                 continue
@@ -190,10 +190,6 @@ def _each_job(verb: str, description: str, path: str, method: str):
         return code
 
     return command
-
-
-def _quote(ref: str) -> str:
-    return segment(ref)
 
 
 cmd_kill = _each_job("kill", "Kill running jobs or cancel queued ones.", "/jobs/{ref}/kill", "POST")

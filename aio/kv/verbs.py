@@ -12,6 +12,7 @@ import sys
 from aio.client.arguments import fail, parser, reports_core_errors
 from aio.client.core_client import CoreError, connect
 from aio.client.paths import segment
+from aio.text.json_list import json_text, write_json
 
 USAGE = """\
 usage: aio kv WORKLET get KEY [-n NAMESPACE]
@@ -34,10 +35,6 @@ COMMANDS = ("get", "set", "rm", "ls", "export", "import")
 def _call(worklet: str, method: str, params: dict) -> dict:
     path = f"/kv/worklets/{segment(worklet)}/{method}"
     return connect().request("POST", path, params)
-
-
-def _print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1) + "\n")
 
 
 def cmd_kv(argv: list[str]) -> int:
@@ -68,7 +65,7 @@ def _get(worklet: str, argv: list[str]) -> int:
     if not answer.get("found"):
         namespace = args.namespace or "default"
         return fail(f"kv: no key '{args.key}' in namespace '{namespace}'", 1)
-    _print_json(answer["result"])
+    write_json(answer["result"])
     return 0
 
 
@@ -122,7 +119,7 @@ def _ls(worklet: str, argv: list[str]) -> int:
         if len(page) < 10_000:
             break
     if args.json:
-        _print_json(entries)
+        write_json(entries)
         return 0
     from aio.text.printable import printable
 
@@ -136,7 +133,7 @@ def _export(worklet: str, argv: list[str]) -> int:
     p.add_argument("file", nargs="?", default="-")
     args = p.parse_args(argv)
     data = _call(worklet, "exportData", {})["result"]
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    text = json_text(data)
     if args.file == "-":
         sys.stdout.write(text)
         return 0

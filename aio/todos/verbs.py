@@ -83,9 +83,9 @@ def cmd_todo(argv: list[str]) -> int:
     except CoreUnavailable as exc:  # lost mid-request: the change may or may not be made
         return _failed(str(exc))
     if as_json:
-        import json
+        from aio.text.json_list import write_json
 
-        sys.stdout.write(json.dumps(changed, indent=1) + "\n")
+        write_json(changed)
     else:
         for todo in changed:
             due = f" (due {todo['due']})" if todo["deadline"] else ""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from urllib.parse import quote
 
 from aio.client.arguments import parser, reports_core_errors
 from aio.client.core_client import connect
+from aio.client.paths import segment
 
 
 def can_open_browser() -> bool:
@@ -38,7 +38,7 @@ def cmd_web(argv: list[str]) -> int:
     core = connect()
     job = None
     if args.job is not None:
-        job = core.request("GET", f"/jobs/{quote(args.job, safe='')}")["job"]["id"]
+        job = core.request("GET", f"/jobs/{segment(args.job)}")["job"]["id"]
     answer = core.request("POST", "/web/links", {"job": job, "readonly": args.read_only})
     print(answer["url"])
     sys.stdout.flush()

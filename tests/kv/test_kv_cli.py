@@ -31,6 +31,17 @@ def test_set_get_ls_rm(kv_core: KvCore, worklet: Worklet) -> None:
     )
 
 
+def test_a_value_reaches_the_terminal_as_ascii(kv_core: KvCore, worklet: Worklet) -> None:
+    """A worklet's value may hold C1 controls (\\x9b is CSI) and bidi overrides: aio kv get
+    and export to stdout print them as JSON escapes, never raw."""
+    hostile = "ok\x9b31m\u202eevil\x1b]0;title\x07 T\u00fcr"
+    worklet.store.set(None, "v", hostile)
+    for args in (("get", "v"), ("export",)):
+        out = kv_core.home.ok("kv", worklet.name, *args)
+        assert out.isascii() and "\\u009b" in out and "\\u202e" in out, out
+    assert json.loads(kv_core.home.ok("kv", worklet.name, "get", "v")) == hostile
+
+
 def test_export_then_import_all_or_nothing(
     kv_core: KvCore, worklet: Worklet, other: Worklet
 ) -> None:
