@@ -28,6 +28,7 @@ from aio.screens.job_actions import JobActions
 from aio.screens.registry import SCREENS
 from aio.screens.table_moves import MOVE_BINDINGS, TableMoves
 from aio.screens.wording import dashboard_wording
+from aio.text.printable import printable
 
 # The screens (aio/screens/registry.py), each imported when first shown.
 SCREEN_BINDINGS = [
@@ -53,6 +54,25 @@ class AioApp(CommandRunner, TableMoves, DomainRecords, App):
     ]
     # The footer leaves out keys that do not fit the terminal's width, but never these.
     FOOTER_KEEP = ("app.help", "app.quit", "app.start-core")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: str = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast, its text shown as it is: never read as markup (a todo titled `[/x]` would
+        stop the app) and made printable, line by line, since it repeats names and titles that
+        users, jobs and agents chose. Every widget's notify comes here."""
+        text = "\n".join(printable(line) for line in str(message).split("\n"))
+        if timeout is None:
+            timeout = self.NOTIFICATION_TIMEOUT
+        super().notify(
+            text, title=printable(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def __init__(
         self,

@@ -18,6 +18,7 @@ from aio.screens.claude_forms import NewSessionScreen, RemoveScreen, SendScreen
 from aio.screens.confirm import ConfirmScreen
 from aio.screens.job_preview import PreviewScreen
 from aio.screens.log_view import LogScreen
+from aio.text.printable import printable
 from aio.widgets.claude_table import ClaudeTable, session_key
 from aio.widgets.command_bar import CommandBar
 from aio.widgets.footer import KeysFooter
@@ -77,7 +78,7 @@ class ClaudeScreen(PreviewScreen):
         with Vertical(id="claude-body"):
             yield ClaudeTable(clock=self.app.clock, id="claude-table")
             yield Static(EMPTY, id="claude-empty")
-            yield Static("", id="claude-note")
+            yield Static("", id="claude-note", markup=False)
             yield TerminalView(id="preview")
             yield TranscriptView(id="claude-transcript")
         yield CommandBar(BAR_PLACEHOLDER, id="command-bar")
@@ -213,7 +214,7 @@ class ClaudeScreen(PreviewScreen):
 
     def _no_job_line(self, session: dict) -> str:
         name = f"session {session['id']}" if session.get("id") else "this external session"
-        why = f": {session['error']}" if session.get("error") else ""
+        why = f": {printable(session['error'], 300)}" if session.get("error") else ""
         return f"{name} is {session['status']}{why}; no job is running it (r resumes it)"
 
     @work(exclusive=True, group="claude-preview")

@@ -76,7 +76,7 @@ class WorkletsScreen(PreviewScreen):
         with Vertical(id="worklets-body"):
             yield WorkletTable(clock=self.app.clock, id="worklets-table")
             yield Static(EMPTY, id="worklets-empty")
-            yield Static("", id="worklets-note")
+            yield Static("", id="worklets-note", markup=False)
             yield TerminalView(id="preview")
             with Horizontal(id="worklet-store"):
                 yield Tree("namespaces", id="kv-tree")

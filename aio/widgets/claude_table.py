@@ -6,6 +6,7 @@ import os
 
 from rich.text import Text
 
+from aio.text.printable import printable
 from aio.todos.model import relative_time
 from aio.widgets.keyed_table import KeyedTable
 
@@ -58,16 +59,16 @@ class ClaudeTable(KeyedTable):
         return [
             Text(number, justify="right", style="italic dim" if external else ""),
             Text(status, style=STATUS_STYLES.get(status, "")),
-            short_path(session.get("cwd") or "?"),
+            printable(short_path(session.get("cwd") or "?")),
             self._branch(session),
-            (session.get("title") or "-")[:60],
+            printable(session.get("title") or "-", 60),
             relative_time(session.get("updated_at"), self.clock()),
         ]
 
     @staticmethod
     def _branch(session: dict) -> Text:
         """The branch; a worktree with uncommitted changes is marked `*` (git's prompt mark)."""
-        branch = Text(session.get("branch") or "-")
+        branch = Text(printable(session.get("branch") or "-"))
         if session.get("dirty"):
             branch.append(" *", style="bold yellow")
         return branch

@@ -13,6 +13,7 @@ from datetime import datetime
 from rich.text import Text
 
 from aio.jobs.display import format_duration, job_duration, step_label
+from aio.text.printable import printable
 from aio.widgets.row_table import RowTable
 
 STATUS_STYLES = {
@@ -70,9 +71,9 @@ class JobTable(RowTable):
         status = job["status"]
         return [
             Text(str(job["id"]), justify="right"),
-            Text(job["name"], no_wrap=True, overflow="ellipsis"),
+            Text(printable(job["name"]), no_wrap=True, overflow="ellipsis"),
             Text(status, style=STATUS_STYLES.get(status, "")),
-            Text(step_cell(job), no_wrap=True, overflow="ellipsis"),
+            Text(printable(step_cell(job)), no_wrap=True, overflow="ellipsis"),
             "-" if job.get("exit_code") is None else str(job["exit_code"]),
             format_duration(job_duration(job, self.clock())),
             started_cell(job),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from rich.text import Text
+
 from aio.widgets.row_table import RowTable
 
 
@@ -31,6 +33,11 @@ class KeyedTable(RowTable):
         """A record's cells, one per column."""
         raise NotImplementedError
 
+    def _shown_cells(self, record: dict) -> list:
+        """`cells`, each text as it is: DataTable reads a plain string as markup, and these
+        hold names, ids and errors others chose (`[/x]` would stop the app)."""
+        return [Text(cell) if isinstance(cell, str) else cell for cell in self.cells(record)]
+
     def load(self, records: list[dict]) -> None:
         """Replace every row, keeping the cursor on the same record."""
         selected = self.selected_key
@@ -39,7 +46,7 @@ class KeyedTable(RowTable):
         for record in records:
             key = self.key_of(record)
             self.records[key] = record
-            self.add_row(*self.cells(record), key=key)
+            self.add_row(*self._shown_cells(record), key=key)
         if selected in self.records:
             self.move_cursor(row=self.get_row_index(selected))
         elif self.records:
@@ -50,12 +57,12 @@ class KeyedTable(RowTable):
         key = self.key_of(record)
         if key in self.records:
             self.records[key] = record
-            for (_, column), value in zip(self.COLUMNS, self.cells(record), strict=True):
+            for (_, column), value in zip(self.COLUMNS, self._shown_cells(record), strict=True):
                 self.update_cell(key, column, value, update_width=True)
             return True
         selected = self.selected_key
         self.records[key] = record
-        self.add_row(*self.cells(record), key=key)
+        self.add_row(*self._shown_cells(record), key=key)
         if selected in self.records:
             self.move_cursor(row=self.get_row_index(selected))
         return False
