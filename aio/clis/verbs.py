@@ -208,7 +208,6 @@ def _list(home, catalog, dev_roots, args) -> int:
         from aio.text.json_list import write_json_list
 
         write_json_list([t.to_dict() for t in tools])
-        sys.stdout.write("\n")
         return 0
     if not tools:
         print("no CLIs (aio install PATH registers one)")

@@ -12,6 +12,7 @@ from aio.client.arguments import fail, parser, reports_core_errors, run_subverb
 from aio.client.core_client import connect
 from aio.client.paths import query, segment
 from aio.text.json_list import write_json
+from aio.text.printable import printable
 
 USAGE = """\
 usage: aio flow ls [--json]         flows, their steps and triggers, manifest errors, HTTP state
@@ -65,12 +66,13 @@ def _read_payload(text: str | None) -> object:
 
 
 def run_line(run: dict) -> str:
-    """One run in a line: id, flow/step, statuses, attempts, job, error."""
+    """One run in a line: id, flow/step, statuses, attempts, job, error; printable (ids and
+    errors come from event senders and from steps' output)."""
     result = f", result {run['resultStatus']}" if run.get("resultStatus") else ""
     mark = " (needs attention)" if run.get("needsAttention") else ""
     job = f", job {run['job']}" if run.get("job") is not None else ""
     said = f": {run['error']}" if run.get("error") else ""
-    return (
+    return printable(
         f"{run['id']} {run['flowName']}/{run['stepName']}: {run['processStatus']}{result}{mark}"
         f" (attempt {run['attemptCount']}{job}){said}"
     )
@@ -133,9 +135,9 @@ def cmd_ls(argv: list[str]) -> int:
     else:
         print("no flows (add one: $AIO_HOME/flows/NAME/flow.toml)")
     for shadow in listing["shadowed"]:
-        print(f"shadowed: {shadow['name']} in {shadow['root']} (by {shadow['by']})")
+        print(printable(f"shadowed: {shadow['name']} in {shadow['root']} (by {shadow['by']})"))
     for error in listing["errors"]:
-        print(f"error: {error['error']}")
+        print(printable(f"error: {error['error']}"))
     http = listing["http"]
     if http.get("url"):
         print(f"http: {http['url']} (signed events: POST {http['url']}/events)")
@@ -237,16 +239,18 @@ def cmd_show(argv: list[str]) -> int:
         write_json(run)
         return 0
     print(run_line(run))
-    print(f"  event {run['eventId']}{' (replay)' if run['replay'] else ''}")
-    print(f"  flow {run['flowName']} v{run['flowVersion']:g} in {run['flowRoot']}")
+    print(printable(f"  event {run['eventId']}{' (replay)' if run['replay'] else ''}"))
+    print(printable(f"  flow {run['flowName']} v{run['flowVersion']:g} in {run['flowRoot']}"))
     for attempt in run["attempts"]:
         said = f": {attempt['error']}" if attempt["error"] else ""
         code = f", exit {attempt['exitCode']}" if attempt["exitCode"] is not None else ""
-        print(f"  {attempt['id']}: {attempt['status']} (job {attempt['job']}{code}){said}")
+        print(
+            printable(f"  {attempt['id']}: {attempt['status']} (job {attempt['job']}{code}){said}")
+        )
     if run["resultPayload"] is not None:
-        print(f"  FLOW_RESULT {json.dumps(run['resultPayload'])}")
+        print(f"  FLOW_RESULT {json.dumps(run['resultPayload'])}")  # ASCII JSON
     if run["nextEventIds"]:
-        print(f"  next events: {' '.join(run['nextEventIds'])}")
+        print(printable(f"  next events: {' '.join(run['nextEventIds'])}"))
     if run["job"] is not None:
         print(f"  output: aio log {run['job']}")
     return 0

@@ -10,6 +10,7 @@ from aio.client.arguments import fail, parser, reports_core_errors, run_subverb
 from aio.client.core_client import connect
 from aio.client.paths import segment
 from aio.text.json_list import write_json_list
+from aio.text.printable import printable
 
 USAGE = """\
 usage: aio wl add REPO [--branch B] [--name N] [--env K=V ...] [--wait]
@@ -40,6 +41,11 @@ def _path(ref: str, action: str = "") -> str:
 
 
 def _line(worklet: dict) -> str:
+    """A worklet in a line, printable (its error may quote its repository's build command)."""
+    return printable(_said(worklet))
+
+
+def _said(worklet: dict) -> str:
     status = worklet["status"]
     if status == "running":
         return f"worklet {worklet['id']} {worklet['name']}: running at {worklet['url']}"
@@ -109,7 +115,6 @@ def cmd_ls(argv: list[str]) -> int:
     worklets = connect().request("GET", "/worklets")["worklets"]
     if args.json:
         write_json_list([{k: w.get(k) for k in LIST_FIELDS} for w in worklets])
-        sys.stdout.write("\n")
         return 0
     if not worklets:
         print("no worklets (add one: aio wl add REPO)")
@@ -212,11 +217,11 @@ def cmd_pr(argv: list[str]) -> int:
     p.add_argument("--title", default=None, help="the commit's and pull request's title")
     args = p.parse_args(argv)
     answer = connect().request("POST", _path(args.id, "pr"), {"title": args.title})
-    print(answer["branch"])
+    print(printable(answer["branch"]))
     if answer.get("pr"):
-        print(answer["pr"])
+        print(printable(answer["pr"]))
     elif answer.get("pr_error"):
-        print(f"aio: gh pr create failed: {answer['pr_error']}", file=sys.stderr)
+        print(printable(f"aio: gh pr create failed: {answer['pr_error']}"), file=sys.stderr)
     return 0
 
 

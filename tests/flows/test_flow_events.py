@@ -251,3 +251,18 @@ def test_flow_result_lines_as_a_pty_writes_them(output: str, expected):
         assert parse_flow_result(output) == expected
     with pytest.raises(FlowResultError, match=r"^Step did not emit FLOW_RESULT$"):
         parse_flow_result("FLOW_RESULT_NOT {}\r\n")
+
+
+def test_a_runs_ids_and_error_reach_the_terminal_printable(core: AioHome):
+    """An event id is whatever the sender chose and a run's error may quote the step's output:
+    `aio flow show` and `dispatch --wait` print them with their controls escaped."""
+    spec, scripts = sh_step("bad", "esc", "printf '\\033]0;owned\\007'; exit 3\n")
+    write_flow(core.path / "flows" / "esc", "esc", [spec], scripts)
+    wait_flow(core, "esc")
+    hostile = "ev\x1b[31m-\u202e1"
+    answer = dispatch(core, "esc", {}, "--id", hostile)
+    finished = wait_run(core, answer["runIds"][0])
+    assert finished["eventId"] == hostile
+    shown = core.aio("flow", "show", finished["id"]).stdout
+    assert "\x1b" not in shown and "\u202e" not in shown
+    assert "ev\\x1b[31m-\\u202e1" in shown, shown
