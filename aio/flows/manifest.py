@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from jsonschema import FormatChecker
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
@@ -51,6 +52,8 @@ class Trigger:
     type: str
     schema_file: str | None = None  # as written, relative to the flow's folder
     schema: dict | None = None
+    # The schema's validator, built once when the manifest is read, not for every event.
+    validator: object | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +264,9 @@ def _trigger(raw: object, where: str, root: Path, source: str) -> Trigger:
     if "schema" not in raw:
         return Trigger(kind)
     path = _inside(root, raw["schema"], f"{where}.schema", source, "file")
-    return Trigger(kind, raw["schema"], read_schema(path, f"{source}: field '{where}.schema'"))
+    schema = read_schema(path, f"{source}: field '{where}.schema'")
+    validator = validator_for(schema)(schema, format_checker=FormatChecker())
+    return Trigger(kind, raw["schema"], schema, validator)
 
 
 def read_schema(path: Path, where: str) -> dict:

@@ -12,9 +12,7 @@ import json
 import math
 from collections.abc import Iterable
 
-from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
-from jsonschema.validators import validator_for
 
 from aio.flows.manifest import Flow, FlowStep
 from aio.flows.model import FlowError, FlowEvent, iso_now
@@ -88,7 +86,7 @@ def matching_steps(flows: Iterable[Flow], event: FlowEvent) -> tuple[list, list[
         for step in flow.steps:
             if step.trigger is None or step.trigger.type != event.type:
                 continue
-            errors = payload_errors(step.trigger.schema, event.payload)
+            errors = payload_errors(step.trigger.validator, event.payload)
             if errors:
                 refused.append({"flow": flow.name, "step": step.name, "reason": "; ".join(errors)})
             else:
@@ -96,11 +94,11 @@ def matching_steps(flows: Iterable[Flow], event: FlowEvent) -> tuple[list, list[
     return matched, refused
 
 
-def payload_errors(schema: dict | None, payload: object) -> list[str]:
-    """Why `payload` does not validate against `schema`, one sentence per rule broken."""
-    if schema is None:
+def payload_errors(validator, payload: object) -> list[str]:
+    """Why `payload` does not validate against a trigger's schema (its `validator`, None for
+    none), one sentence per rule broken."""
+    if validator is None:
         return []
-    validator = validator_for(schema)(schema, format_checker=FormatChecker())
     found: list[str] = []
     for error in sorted(validator.iter_errors(payload), key=_order):
         for message in describe(error):

@@ -66,9 +66,11 @@ class RecordWriter:
         self._queue.put_nowait(("insert", rows, done))
         await done
 
-    def update(self, run: FlowRun) -> None:
-        """Write `run` as it is now (after everything handed over before)."""
-        self._queue.put_nowait(("update", (run.status, json.dumps(run.to_dict()), run.id), None))
+    def update(self, run: FlowRun, snapshot: dict | None = None) -> None:
+        """Write `run` as it is now (after everything handed over before); `snapshot` is its
+        `to_dict()` if the caller has it already."""
+        data = json.dumps(snapshot if snapshot is not None else run.to_dict())
+        self._queue.put_nowait(("update", (run.status, data, run.id), None))
 
     async def _run(self) -> None:
         while True:

@@ -135,8 +135,9 @@ class FlowService(FlowAttempts):
 
     async def _changed(self, run: FlowRun) -> None:
         run.updated_at = iso_now(self.clock)
-        self._writer.update(run)
-        self.events.publish({"type": "flow_run", "run": run.to_dict()})
+        snapshot = run.to_dict()  # one serialisation for the database and the clients
+        self._writer.update(run, snapshot)
+        self.events.publish({"type": "flow_run", "run": snapshot})
         async with self._settle:
             self._settle.notify_all()
 

@@ -28,15 +28,14 @@ Every error is `{"error", "code", "kind"}` (aio.kv.errors).
 
 from __future__ import annotations
 
-import inspect
+import functools
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from importlib import resources
 
 from aiohttp import web
 
-from aio.core.http import RequestError, is_number
 from aio.core.loopback import is_loopback_origin
 from aio.kv.errors import KVAuthError, KVError, KVValidationError
 from aio.kv.methods import METHODS
@@ -47,16 +46,9 @@ log = logging.getLogger("aio.kv.routes")
 MAX_BODY_BYTES = MAX_VALUE_BYTES + 64 * 1024  # one 1 MiB value and its parameters
 MAX_SOCKET_BODY_BYTES = 64 * 1024 * 1024  # `aio kv W import` of a large export
 
-Resolve = Callable[[str], "int | Awaitable[int]"]
+Resolve = Callable[[str], int]
 KV = web.AppKey("kv", KvService)
 RESOLVE = web.AppKey("kv_resolve", object)
-
-
-def positive_worklet_id(ref: str) -> int:
-    """The stand-in resolver until worklets exist: a worklet is any positive number."""
-    if not is_number(ref) or len(ref) > 18 or int(ref) == 0:
-        raise RequestError(f"no worklet '{ref[:60]}': expected a worklet number", 404)
-    return int(ref)
 
 
 def _answer(text: str, status: int = 200) -> web.Response:
@@ -153,8 +145,14 @@ async def worklet_call(request: web.Request) -> web.Response:
     return await _run(service, worklet, method, request, MAX_BODY_BYTES)
 
 
+@functools.cache
+def _javascript_text() -> str:
+    """The served ES module, read once (a file read a request would block the loop)."""
+    return resources.files("aio.data").joinpath("kv", "kv.mjs").read_text("utf-8")
+
+
 async def javascript_client(_request: web.Request) -> web.Response:
-    text = resources.files("aio.data").joinpath("kv", "kv.mjs").read_text("utf-8")
+    text = _javascript_text()
     return web.Response(
         text=text,
         content_type="text/javascript",
@@ -193,8 +191,7 @@ def add_kv_routes(app: web.Application, service: KvService, resolve: Resolve) ->
 
 
 async def _worklet(request: web.Request) -> int:
-    found = request.app[RESOLVE](request.match_info["ref"])
-    return await found if inspect.isawaitable(found) else found
+    return request.app[RESOLVE](request.match_info["ref"])
 
 
 async def kv_status(request: web.Request) -> web.Response:

@@ -136,7 +136,7 @@ class WorkletRuns:
             return
         kind = entry[1]
         if job["status"] == "running" and kind == "run" and worklet.id not in self._probes:
-            probe = asyncio.create_task(self._probe(worklet, job["id"]))
+            probe = self._tasks.spawn(self._probe(worklet, job["id"]))  # a failure is logged
             self._probes[worklet.id] = probe
             probe.add_done_callback(lambda _: self._probes.pop(worklet.id, None))
         if job["status"] in ("queued", "running"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import re
 import shutil
@@ -123,9 +122,7 @@ class WorkletService(WorkletRuns, WorkletChanges):
     async def stop(self) -> None:
         """Stop following (the jobs are killed by the job manager; the records say what ran,
         so the next core starts those worklets again)."""
-        for task in self._probes.values():
-            task.cancel()
-        self._tasks.cancel_all()
+        self._tasks.cancel_all()  # the port probes too
         await self._follower.stop()
 
     def _spawn(self, coro) -> None:
@@ -143,11 +140,10 @@ class WorkletService(WorkletRuns, WorkletChanges):
         return self._locks.setdefault(number, asyncio.Lock())
 
     async def kv_call(self, name: str, *args):
-        """Call the KV service's `name` (a coroutine or not); None without a KV service."""
+        """Await the KV service's `name`; None without a KV service."""
         if self.kv is None:
             return None
-        result = getattr(self.kv, name)(*args)
-        return await result if inspect.isawaitable(result) else result
+        return await getattr(self.kv, name)(*args)
 
     # Queries
 
