@@ -31,7 +31,6 @@ EMPTY = (
     "session on disk (also those started outside aio); ? lists every key of this screen."
 )
 
-BAR_PLACEHOLDER = "claude prompt · claude -p prompt (headless) · a 1 · t +todo 2h · m · q"
 RELOADS = (messages.ClaudeSessionsLoaded, messages.CoreConnected, messages.CoreDisconnected)
 
 
@@ -81,7 +80,7 @@ class ClaudeScreen(PreviewScreen):
             yield Static("", id="claude-note", markup=False)
             yield TerminalView(id="preview")
             yield TranscriptView(id="claude-transcript")
-        yield CommandBar(BAR_PLACEHOLDER, id="command-bar")
+        yield CommandBar(id="command-bar")  # its grammar: the registry's
         yield KeysFooter()
 
     @property

@@ -217,6 +217,7 @@ class LogScreen(Screen):
         self.job = job
         self._read = read
         self._tail: LogTail | None = None
+        self._title_shown: str | None = None
 
     @classmethod
     def of_job(cls, job: dict) -> LogScreen:
@@ -256,13 +257,16 @@ class LogScreen(Screen):
         self._show_following()
 
     def _show_following(self, _scroll: float = 0) -> None:
-        title = self.query_one("#log-title", Label)
         if not self.live:
-            title.update(self.title_line)
+            text = self.title_line
         elif self.query_one(LogView).following:
-            title.update(f"{self.title_line} · following the end (scroll up to stop)")
+            text = f"{self.title_line} · following the end (scroll up to stop)"
         else:
-            title.update(f"{self.title_line} · not following: End or G follows")
+            text = f"{self.title_line} · not following: End or G follows"
+        title = self.query_one("#log-title", Label)
+        if text != self._title_shown:  # each scroll step calls this
+            self._title_shown = text
+            title.update(text)
 
     @work(exclusive=True, group="log-follow")
     async def follow(self) -> None:

@@ -48,13 +48,14 @@ class ScreenEntry:
 
 JOBS_GRAMMAR = "a 1 attach · r task · k 1 kill · c 1 clear · l 1 log · w 1 web · t +todo 2h · m · q"
 TODOS_GRAMMAR = "t +Fix bug 2h · t ✓1 done · t ✗1 reopen · t rm 1 · t (list) · a 1 · m · q"
+CLAUDE_GRAMMAR = "claude prompt · claude -p prompt (headless) · a 1 · t +todo 2h · m · q"
 OTHER_GRAMMAR = "a 1 attach · l 1 log · k 1 kill · r task · t +todo 2h · claude prompt · m · q"
 
 SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("jobs", "1", "Jobs", "aio.screens.jobs", "JobsScreen", JOBS_GRAMMAR),
     ScreenEntry("todos", "2,t", "Todos", "aio.screens.todos", "TodosScreen", TODOS_GRAMMAR),
     ScreenEntry("clis", "3", "CLIs", "aio.screens.clis", "ClisScreen", OTHER_GRAMMAR),
-    ScreenEntry("claude", "4", "Claude", "aio.screens.claude", "ClaudeScreen"),
+    ScreenEntry("claude", "4", "Claude", "aio.screens.claude", "ClaudeScreen", CLAUDE_GRAMMAR),
     ScreenEntry(
         "worklets", "5", "Worklets", "aio.screens.worklets", "WorkletsScreen", OTHER_GRAMMAR
     ),

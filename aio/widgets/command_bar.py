@@ -20,7 +20,7 @@ from textual.widgets import Input, Label
 
 from aio.widgets.command_history import CommandHistory, HistoryBrowser, history_path
 
-# The Jobs grammar (command_grammar.PLACEHOLDER; the grammar is imported on the first Enter).
+# The Jobs grammar, for a bar on a screen the registry does not know.
 PLACEHOLDER = "a 1 · r task · k 1 · c 1 · l 1 · w 1 · t +todo 2h · claude prompt · m · q"
 
 _HISTORIES: dict[Path | None, CommandHistory] = {}  # one per home, shared by every screen's bar

@@ -16,7 +16,6 @@ HELP = (
     "a <job> attach · r <task> run · k <job> kill · c <job> clear · l <job> log · "
     "w <job> browser · t +todo 2h · claude [-p] [prompt] · m menu · q quit"
 )
-PLACEHOLDER = "a 1 · r task · k 1 · c 1 · l 1 · w 1 · t +todo 2h · claude prompt · m · q"
 # The grammar as the `?` screen shows it: (what to type, what it does).
 GRAMMAR = (
     ("a <job>", "attach to a job (its number, #number or name); selects it too"),
