@@ -5,7 +5,6 @@ folder, and, when it ends before it started, the last line it showed and why it 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from aio.claude import hook_entry
 from aio.config.locations import socket_path
+from aio.core.private_files import write_private
 
 HOOK_TIMEOUT_SECONDS = 10  # `aio hook` takes milliseconds; Claude's default wait is 60 s
 TITLE_CHARS = 80
@@ -64,12 +64,8 @@ def git_branch(cwd: str) -> str | None:
 
 def write_settings(home: Path, number: int) -> Path:
     """Write session `number`'s `--settings` file (atomically) in its folder; its path."""
-    folder = claude_dir(home) / str(number)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = folder / "settings.json"
-    temp = folder / ".settings.json.tmp"
-    temp.write_text(json.dumps(hook_settings(socket_path(home)), indent=2), encoding="utf-8")
-    os.replace(temp, path)
+    path = claude_dir(home) / str(number) / "settings.json"
+    write_private(path, json.dumps(hook_settings(socket_path(home)), indent=2))
     return path
 
 

@@ -33,14 +33,13 @@ from aio.clis.registry import (
     ensure_cli_dir,
     installs_dir,
     now_text,
-    private_dir,
     read_index,
     write_index,
     write_link,
-    write_private,
 )
 from aio.clis.staging import remove_install_leftovers, staging_folder
 from aio.clis.unpack import UnpackError, UnpackLimits, unpack
+from aio.core.private_files import private_dir, write_private
 
 INSTALL_ID = re.compile(r"cli[_:]([0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26})")
 MAX_DOWNLOAD = 512 * 1024 * 1024

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aio.clis.manifest import ManifestError, ToolManifest, load_manifest, manifest_path
+from aio.core.private_files import private_dir, write_private
 
 DEFAULT_DEV_ROOTS = ("~/code/lang/*/cli/*",)
 
@@ -101,31 +102,11 @@ def toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def private_dir(path: Path) -> Path:
-    """Make `path` and each missing folder above it 0700 (`mkdir(parents=True)` would make
-    those above 0755)."""
-    if not path.is_dir():
-        if not path.parent.is_dir():
-            private_dir(path.parent)
-        path.mkdir(mode=0o700, exist_ok=True)
-    return path
-
-
 def ensure_cli_dir(home: Path) -> Path:
     """`$AIO_HOME/cli/`, private like the rest of the home (also one an older aio made 0755)."""
     folder = private_dir(cli_dir(home))
     os.chmod(folder, 0o700)
     return folder
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file atomically (temp file, then rename), private to the user."""
-    private_dir(path.parent)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temp, path)
 
 
 def write_link(home: Path, manifest: ToolManifest, install_id: str | None = None) -> Path:

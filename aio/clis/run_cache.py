@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from aio.core.private_files import write_private
 from aio.text.c_json import dumps, loads
 
 CACHE_VERSION = 1
@@ -78,12 +79,7 @@ def remember(home: str, name: str, record, manifest) -> None:
         "env": dict(manifest.env),
         "inputs": _inputs(home, manifest_path),
     }
-    temp = f"{path}.{os.getpid()}.tmp"
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(dumps({"version": CACHE_VERSION, "tools": tools}))
-        os.replace(temp, path)
-    except OSError:
-        if os.path.exists(temp):
-            os.unlink(temp)
+        write_private(path, dumps({"version": CACHE_VERSION, "tools": tools}))
+    except OSError:  # a cache that cannot be written is only slower next time
+        return

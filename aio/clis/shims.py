@@ -18,7 +18,8 @@ import os
 from pathlib import Path
 
 from aio.clis.manifest import ToolManifest
-from aio.clis.registry import ToolRecord, cli_dir, private_dir, write_private
+from aio.clis.registry import ToolRecord, cli_dir
+from aio.core.private_files import private_dir, write_private
 
 DEFAULT_BIN_DIR = "~/.local/bin"
 SIGNATURE = "# aio shim for "  # + the tool id; the second line of every shim aio writes

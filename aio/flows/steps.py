@@ -11,10 +11,10 @@ then `exec`s the program, so a timeout can send SIGTERM to the program itself, a
 from __future__ import annotations
 
 import json
-import os
 import shlex
 from pathlib import Path
 
+from aio.core.private_files import write_private
 from aio.flows.manifest import Flow, FlowStep
 from aio.flows.model import FlowEvent, FlowRun
 from aio.jobs.tasks import StepSpec, TaskSpec
@@ -61,14 +61,8 @@ def context(flow: Flow, step: FlowStep, event: FlowEvent, run: FlowRun, attempt:
 
 
 def write_context(path: Path, data: dict) -> None:
-    """Write the context file, private, whole or not at all (a temporary file, then rename)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(data, out, indent=2)
-        out.write("\n")
-    os.replace(temp, path)
+    """Write the context file, private, whole or not at all."""
+    write_private(path, json.dumps(data, indent=2) + "\n")
 
 
 def step_environment(event: FlowEvent, run: FlowRun, attempt: str) -> dict[str, str]:

@@ -5,8 +5,9 @@ two dashboards add to one history and a crash never leaves half a file."""
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
+
+from aio.core.private_files import write_private
 
 MAX_ENTRIES = 500
 MAX_LINE = 2000  # longer commands are not kept
@@ -47,19 +48,9 @@ class CommandHistory:
     def _write(self) -> None:
         if self.path is None:
             return
-        import tempfile
-
         text = "".join(f"{entry}\n" for entry in self.entries)
         with contextlib.suppress(OSError):  # a history that cannot be saved is not an error
-            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".command_history.")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    out.write(text)
-                os.replace(temp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
-                raise
+            write_private(self.path, text)
 
 
 class HistoryBrowser:
