@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from aio.config.locations import core_log_path
+from aio.config.locations import core_log_path, socket_path_text
 from aio.text.c_json import dumps, loads  # not `json`: it imports `re`
 
 TYPE_CHECKING = False  # neither typing nor pathlib: each costs `aio ls` milliseconds
@@ -50,7 +50,7 @@ class CoreClient:
         connect_timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         self.home = home
-        self.socket = os.path.join(home, "core.sock")  # locations.socket_path, without pathlib
+        self.socket = socket_path_text(home)
         self.timeout = timeout  # per socket operation
         self.connect_timeout = connect_timeout
 

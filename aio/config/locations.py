@@ -34,6 +34,11 @@ def socket_path(home: Path) -> Path:
     return home / "core.sock"
 
 
+def socket_path_text(home: str | Path) -> str:
+    """`socket_path` as a string, for the CLI's fast paths (no pathlib import)."""
+    return os.path.join(home, "core.sock")
+
+
 def lock_path(home: Path) -> Path:
     """The lock file a running core holds, so one core runs per home."""
     return home / "core.lock"
@@ -47,6 +52,11 @@ def core_log_path(home: Path) -> Path:
 def database_path(home: Path) -> Path:
     """The SQLite database."""
     return home / "aio.db"
+
+
+def database_path_text(home: str | Path) -> str:
+    """`database_path` as a string, for the CLI's fast paths (no pathlib import)."""
+    return os.path.join(home, "aio.db")
 
 
 def jobs_dir(home: Path) -> Path:

@@ -4,9 +4,9 @@ and it works whether the core runs or not; a running core is told, so dashboards
 
 from __future__ import annotations
 
-import os
 import sys
 
+from aio.config.locations import aio_home_text, database_path_text
 from aio.text.printable import printable
 
 USAGE = """\
@@ -50,8 +50,6 @@ def cmd_todo(argv: list[str]) -> int:
         trailing = [w for w in argv if w in flags]
     as_json = "--json" in trailing
     show_all = "--all" in trailing or "-a" in trailing
-    from aio.config.locations import aio_home_text
-
     home = aio_home_text()
     if not words:  # the common case, `aio t`: no grammar to load
         return _print_list(home, show_all, as_json)
@@ -127,7 +125,7 @@ def _change_here(home: str, command) -> tuple[str, list[dict]]:
     from aio.todos.grammar import AddTodo, CompleteTodos
     from aio.todos.model import TodoBook
 
-    book = TodoBook(os.path.join(home, "aio.db"))
+    book = TodoBook(database_path_text(home))
     try:
         if isinstance(command, AddTodo):
             todo = book.add(command.title, command.deadline, command.virtual_deadline)
@@ -155,7 +153,7 @@ def _tell_core(home) -> None:
 
 
 def _print_list(home: str, show_all: bool, as_json: bool) -> int:
-    path = os.path.join(home, "aio.db")  # locations.database_path, without pathlib
+    path = database_path_text(home)
     if as_json:  # neither the model nor sqlite3's Python layer (aio.todos.json_rows)
         import time
 
